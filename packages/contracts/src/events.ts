@@ -1,0 +1,108 @@
+import { z } from 'zod';
+
+/**
+ * The data of every domain event, by type. One schema per event type is the contract between
+ * producer and consumers: evolve a schema additively (new optional fields); a breaking change is a
+ * new event type. Consumers must tolerate fields they do not know, so objects are not strict.
+ */
+
+/** Money travels as a decimal string ("12.50"), never a binary float. */
+export const Money = z.string().regex(/^\d{1,12}(\.\d{1,4})?$/, 'a decimal string such as "12.50"');
+export const Currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "EUR"');
+const Id = z.string().min(1).max(64);
+const Quantity = z.number().int().positive();
+
+const OrderItem = z.object({
+  productId: Id,
+  name: z.string().min(1),
+  quantity: Quantity,
+  unitPrice: Money,
+});
+
+const OrderRef = {
+  orderId: Id,
+  customerId: Id,
+  customerEmail: z.email(),
+};
+
+export const eventDataSchemas = {
+  user_registered: z.object({ userId: Id, email: z.email(), name: z.string().min(1) }),
+
+  product_created: z.object({
+    productId: Id,
+    sku: z.string().min(1),
+    name: z.string().min(1),
+    price: Money,
+    currency: Currency,
+  }),
+  product_deleted: z.object({ productId: Id, sku: z.string().min(1) }),
+
+  order_created: z.object({
+    ...OrderRef,
+    items: z.array(OrderItem).min(1),
+    total: Money,
+    currency: Currency,
+  }),
+
+  stock_reserved: z.object({
+    orderId: Id,
+    items: z.array(z.object({ productId: Id, quantity: Quantity })).min(1),
+  }),
+  stock_rejected: z.object({
+    orderId: Id,
+    reason: z.string().min(1),
+    shortItems: z.array(z.object({ productId: Id, requested: Quantity, available: z.number().int().min(0) })),
+  }),
+
+  order_confirmed: z.object({ ...OrderRef, total: Money, currency: Currency }),
+  order_rejected: z.object({
+    ...OrderRef,
+    reason: z.string().min(1),
+    shortItems: z
+      .array(z.object({ productId: Id, name: z.string().optional(), requested: Quantity, available: z.number().int().min(0) }))
+      .default([]),
+  }),
+  order_cancelled: z.object({
+    ...OrderRef,
+    items: z.array(z.object({ productId: Id, quantity: Quantity })).min(1),
+  }),
+  order_shipped: z.object({
+    ...OrderRef,
+    items: z.array(z.object({ productId: Id, quantity: Quantity })).min(1),
+  }),
+
+  stock_low: z.object({
+    productId: Id,
+    available: z.number().int().min(0),
+    threshold: z.number().int().min(0),
+  }),
+} as const;
+
+export type EventType = keyof typeof eventDataSchemas;
+export type EventData<T extends EventType> = z.infer<(typeof eventDataSchemas)[T]>;
+
+export const eventTypes = Object.keys(eventDataSchemas) as EventType[];
+
+export function isEventType(value: string): value is EventType {
+  return Object.hasOwn(eventDataSchemas, value);
+}
+
+/**
+ * Which service consumes which event types: the routing half of the contract. Each entry is a
+ * durable queue named after the service, bound to these routing keys (= event types).
+ */
+export const subscriptions = {
+  'inventory-service': ['product_created', 'product_deleted', 'order_created', 'order_cancelled', 'order_shipped'],
+  'order-service': ['stock_reserved', 'stock_rejected'],
+  'notification-service': [
+    'user_registered',
+    'order_created',
+    'order_confirmed',
+    'order_rejected',
+    'order_cancelled',
+    'order_shipped',
+    'stock_low',
+  ],
+} as const satisfies Record<string, readonly EventType[]>;
+
+export type ConsumingService = keyof typeof subscriptions;

@@ -1,0 +1,3 @@
+export * from './events';
+export * from './cloud-event';
+export * from './json-schema';

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/**
+ * Every service reads its environment once, at boot, through a zod schema. A missing or malformed
+ * variable stops the process with a message that names it, instead of failing later at first use.
+ */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG.INVALID';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  // Empty strings count as unset, so `FOO=` in a .env falls back to the default.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  return result.data;
+}
+
+/** Field builders, so that every service spells the same kind of variable the same way. */
+export const env = {
+  port: (fallback: number) => z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(fallback),
+  int: (fallback: number, min = 0) => z.coerce.number({ error: 'must be a whole number' }).int().min(min).default(fallback),
+  string: (fallback: string) => z.string().min(1).default(fallback),
+  url: (fallback: string) => z.url({ error: 'must be a URL' }).default(fallback),
+  bool: (fallback: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+      .default(fallback ? 'true' : 'false')
+      .transform((value) => value === 'true' || value === '1'),
+  logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  list: (fallback: string) =>
+    z
+      .string()
+      .default(fallback)
+      .transform((value) =>
+        value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean),
+      ),
+};
+
+/** Variables every service shares: logging, the broker, identity. */
+export const commonConfigShape = {
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: env.logLevel(),
+  RABBITMQ_URL: env.url('amqp://app:app@127.0.0.1:5672'),
+  RABBITMQ_PREFETCH: env.int(20, 1),
+  RABBITMQ_MAX_RETRIES: env.int(5, 0),
+  RABBITMQ_RETRY_BASE_MS: env.int(1000, 1),
+  JWKS_URL: env.url('http://127.0.0.1:3001/.well-known/jwks.json'),
+  JWT_ISSUER: env.string('http://user-service'),
+  JWT_AUDIENCE: env.string('order-inventory-platform'),
+  SHUTDOWN_TIMEOUT_MS: env.int(10000, 0),
+};

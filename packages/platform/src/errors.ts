@@ -1,0 +1,97 @@
+/**
+ * Domain errors carry a stable string `code` (e.g. `STOCK.INSUFFICIENT`) and a `kind`; the HTTP
+ * layer maps the kind to a status in one place. The domain never throws HTTP errors, and `code`
+ * survives crossing a process where `instanceof` would not.
+ */
+export type ErrorKind =
+  | 'validation'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'timeout';
+
+export class AppError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    readonly code: string,
+    message: string,
+    /** Field → message, for validation errors. */
+    readonly fields?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const statusOfKind: Record<ErrorKind, number> = {
+  validation: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+  unavailable: 503,
+  timeout: 504,
+};
+
+const titleOfStatus: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/** RFC 9457 problem details, the body of every error response. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance?: string;
+  errors?: Record<string, string>;
+}
+
+export function problem(status: number, code: string, detail: string, errors?: Record<string, string>): Problem {
+  return {
+    type: `https://errors.order-inventory.dev/${code.toLowerCase().replace(/[._]/g, '-')}`,
+    title: titleOfStatus[status] ?? 'Error',
+    status,
+    detail,
+    code,
+    ...(errors ? { errors } : {}),
+  };
+}
+
+/** What an HTTP client sees for an error: its own words for known errors, nothing internal otherwise. */
+export function toProblem(error: unknown): { problem: Problem; expected: boolean } {
+  if (error instanceof AppError) {
+    return { problem: problem(statusOfKind[error.kind], error.code, error.message, error.fields), expected: true };
+  }
+  const status = httpStatusOf(error);
+  if (status !== undefined && status >= 400 && status < 500) {
+    // body-parser and friends: malformed JSON, body too large, wrong content type.
+    const code = status === 413 ? 'REQUEST.TOO_LARGE' : status === 415 ? 'REQUEST.UNSUPPORTED_MEDIA_TYPE' : 'REQUEST.MALFORMED';
+    const detail = status === 413 ? 'The request body is too large' : status === 415 ? 'Unsupported content type' : 'The request body is not valid JSON';
+    return { problem: problem(status, code, detail), expected: true };
+  }
+  return { problem: problem(500, 'INTERNAL', 'An unexpected error occurred'), expected: false };
+}
+
+function httpStatusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const candidate = (error as { status?: unknown; statusCode?: unknown }).status ?? (error as { statusCode?: unknown }).statusCode;
+  return typeof candidate === 'number' ? candidate : undefined;
+}

@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type RequestHandler, type Router } from 'express';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { HealthRegistry } from '../health';
+import type { Metrics } from '../metrics';
+import { runWithContext } from '../request-context';
+import { errorHandler, notFoundHandler } from './problem-response';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+const validRequestId = /^[\w.:-]{1,128}$/;
+
+/** Takes the caller's request id when it is sane, else makes one; echoes it and scopes the work with it. */
+export const requestId: RequestHandler = (req, res, next) => {
+  const incoming = req.header(REQUEST_ID_HEADER);
+  const id = incoming && validRequestId.test(incoming) ? incoming : randomUUID();
+  req.headers[REQUEST_ID_HEADER] = id;
+  res.setHeader(REQUEST_ID_HEADER, id);
+  runWithContext({ requestId: id }, next);
+};
+
+export function httpMetrics(metrics: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const stop = metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path;
+      stop({ method: req.method, route: route ? `${req.baseUrl}${route}` : 'unmatched', status: String(res.statusCode) });
+    });
+    next();
+  };
+}
+
+export function operationalRoutes(health: HealthRegistry, metrics: Metrics): Router {
+  const router = express.Router();
+  router.get('/health/live', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/health/ready', async (_req, res) => {
+    const report = await health.readiness();
+    res.status(report.status === 'ok' ? 200 : 503).json(report);
+  });
+  router.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  return router;
+}
+
+export interface HttpAppOptions {
+  logger: Logger;
+  health: HealthRegistry;
+  metrics: Metrics;
+  /** The service's own routes, docs included. */
+  routes: Router[];
+  bodyLimit?: string;
+  /** Parse JSON bodies (the gateway streams them instead). */
+  parseJson?: boolean;
+  /** Middleware that must run before the service's routes (e.g. the gateway's security headers). */
+  before?: RequestHandler[];
+}
+
+/**
+ * The one Express shell every Express service uses: request id, access log, metrics, JSON body
+ * limit, health and metrics endpoints, then the service's routes, then 404 and error problems.
+ */
+export function createHttpApp(options: HttpAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback, uniquelocal');
+  app.use(requestId);
+  app.use(
+    pinoHttp({
+      logger: options.logger,
+      genReqId: (req) => String(req.headers[REQUEST_ID_HEADER]),
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      autoLogging: { ignore: (req) => req.url?.startsWith('/health') === true || req.url === '/metrics' },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(httpMetrics(options.metrics));
+  app.use(operationalRoutes(options.health, options.metrics));
+  for (const middleware of options.before ?? []) app.use(middleware);
+  if (options.parseJson !== false) app.use(express.json({ limit: options.bodyLimit ?? '100kb' }));
+  for (const router of options.routes) app.use(router);
+  app.use(notFoundHandler);
+  app.use(errorHandler(options.logger));
+  return app;
+}

@@ -1,0 +1,37 @@
+import pino, { type Logger } from 'pino';
+import { currentContext } from './request-context';
+
+export type { Logger } from 'pino';
+
+/**
+ * JSON logs on stdout, one line per event, each with the service name and the request id of the
+ * work in progress. Secrets are redacted by path so that a careless `log.info({ body })` cannot leak.
+ */
+export function createLogger(service: string, level = 'info'): Logger {
+  return pino({
+    name: service,
+    level,
+    base: { service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    mixin() {
+      const context = currentContext();
+      return context ? { requestId: context.requestId } : {};
+    },
+    redact: {
+      paths: [
+        'password',
+        '*.password',
+        'passwordHash',
+        '*.passwordHash',
+        'refreshToken',
+        '*.refreshToken',
+        'accessToken',
+        '*.accessToken',
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'res.headers["set-cookie"]',
+      ],
+      censor: '[redacted]',
+    },
+  });
+}

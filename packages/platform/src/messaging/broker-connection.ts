@@ -1,0 +1,97 @@
+import amqp, { type ChannelModel } from 'amqplib';
+import type { Logger } from 'pino';
+
+/**
+ * One AMQP connection per process that heals itself: when the broker goes away it reconnects with
+ * capped backoff and runs every registered `onConnect` hook again, so publishers and consumers
+ * re-create their channels and re-declare their topology without anyone restarting the process.
+ */
+export type ConnectHook = (connection: ChannelModel) => Promise<void>;
+
+export class BrokerConnection {
+  private connection: ChannelModel | undefined;
+  private readonly hooks: ConnectHook[] = [];
+  private closing = false;
+  private connecting: Promise<void> | undefined;
+  private waiters: Array<() => void> = [];
+
+  constructor(
+    private readonly url: string,
+    private readonly logger: Logger,
+    private readonly options: { name: string; maxBackoffMs?: number } = { name: 'service' },
+  ) {}
+
+  get isConnected(): boolean {
+    return this.connection !== undefined;
+  }
+
+  /** Registers a hook and runs it at once when already connected. */
+  async onConnect(hook: ConnectHook): Promise<void> {
+    this.hooks.push(hook);
+    if (this.connection) await hook(this.connection);
+  }
+
+  /** Starts connecting in the background; `whenConnected` resolves once the first connection is up. */
+  start(): void {
+    this.closing = false;
+    this.connecting ??= this.connectLoop().finally(() => {
+      this.connecting = undefined;
+    });
+  }
+
+  whenConnected(timeoutMs: number): Promise<void> {
+    if (this.connection) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((waiter) => waiter !== done);
+        reject(new Error(`RabbitMQ not reachable within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.waiters.push(done);
+    });
+  }
+
+  /** For the readiness check. */
+  assertConnected(): void {
+    if (!this.connection) throw new Error('not connected to RabbitMQ');
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const connection = this.connection;
+    this.connection = undefined;
+    if (connection) await connection.close().catch(() => undefined);
+  }
+
+  private async connectLoop(): Promise<void> {
+    let attempt = 0;
+    while (!this.closing) {
+      try {
+        const connection = await amqp.connect(this.url, { clientProperties: { connection_name: this.options.name } });
+        connection.on('error', (error: unknown) => this.logger.warn({ err: error }, 'RabbitMQ connection error'));
+        connection.on('close', () => this.handleClose(connection));
+        for (const hook of this.hooks) await hook(connection);
+        this.connection = connection;
+        this.logger.info({ attempt }, 'connected to RabbitMQ');
+        for (const waiter of this.waiters.splice(0)) waiter();
+        return;
+      } catch (error) {
+        attempt += 1;
+        const delay = Math.min(this.options.maxBackoffMs ?? 5000, 200 * 2 ** Math.min(attempt, 10));
+        this.logger.warn({ err: error, attempt, retryInMs: delay }, 'cannot connect to RabbitMQ, retrying');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  private handleClose(connection: ChannelModel): void {
+    if (this.connection !== connection && this.connection !== undefined) return;
+    this.connection = undefined;
+    if (this.closing) return;
+    this.logger.warn('RabbitMQ connection lost, reconnecting');
+    this.start();
+  }
+}

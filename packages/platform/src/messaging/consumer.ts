@@ -1,0 +1,149 @@
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { EventContractError, parseEvent, type AnyCloudEvent, type EventType } from '@oip/contracts';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics';
+import { runWithContext } from '../request-context';
+import type { BrokerConnection } from './broker-connection';
+import { assertConsumerQueue, dlqOf, retryDelays, retryQueueOf } from './topology';
+
+/**
+ * Runs an effect at most once per event id, even when the broker delivers the event again.
+ * `processed` means the effect ran now; `duplicate` that it had already run and was skipped.
+ */
+export interface Idempotency {
+  run(consumer: string, eventId: string, effect: () => Promise<void>): Promise<'processed' | 'duplicate'>;
+}
+
+export type EventHandler = (event: AnyCloudEvent) => Promise<void>;
+
+export interface ConsumerOptions {
+  /** The queue, named after the consuming service. */
+  queue: string;
+  types: readonly EventType[];
+  handler: EventHandler;
+  idempotency: Idempotency;
+  prefetch: number;
+  maxRetries: number;
+  retryBaseMs: number;
+}
+
+const ATTEMPT_HEADER = 'x-attempt';
+
+/**
+ * Consumes one queue with bounded prefetch. A message is acknowledged only after its handler's
+ * effect is committed; a failed handler sends it to a delay queue for a later attempt (exponential
+ * backoff), and after `maxRetries` to the dead-letter queue with the error — never dropped. Moving a
+ * message (retry or DLQ) is confirmed by the broker before the original is acked, so a crash in
+ * between causes a duplicate, which idempotency absorbs, rather than a loss.
+ */
+export class EventConsumer {
+  private channel: ConfirmChannel | undefined;
+  private consumerTag: string | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopped = false;
+  private readonly delays: number[];
+
+  constructor(
+    private readonly broker: BrokerConnection,
+    private readonly logger: Logger,
+    private readonly options: ConsumerOptions,
+    private readonly metrics?: Metrics,
+  ) {
+    this.delays = retryDelays(options.retryBaseMs, options.maxRetries);
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.broker.onConnect(async (connection) => {
+      if (!this.stopped) await this.subscribe(connection);
+    });
+  }
+
+  /** Stops taking messages and waits for the ones in flight to finish (and be acked). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const channel = this.channel;
+    if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => undefined);
+    await Promise.allSettled([...this.inFlight]);
+    this.channel = undefined;
+    if (channel) await channel.close().catch(() => undefined);
+  }
+
+  private async subscribe(connection: ChannelModel): Promise<void> {
+    const channel = await connection.createConfirmChannel();
+    channel.on('error', (error: unknown) => this.logger.warn({ err: error }, 'consumer channel error'));
+    await assertConsumerQueue(channel, this.options.queue, this.options.types, this.delays);
+    await channel.prefetch(this.options.prefetch);
+    this.channel = channel;
+    const { consumerTag } = await channel.consume(
+      this.options.queue,
+      (message) => {
+        if (!message) return; // the broker cancelled us (queue deleted); the reconnect path re-subscribes
+        const work = this.handle(channel, message).finally(() => this.inFlight.delete(work));
+        this.inFlight.add(work);
+      },
+      { noAck: false },
+    );
+    this.consumerTag = consumerTag;
+    this.logger.info({ queue: this.options.queue, types: this.options.types }, 'consuming');
+  }
+
+  private async handle(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+    let event: AnyCloudEvent;
+    try {
+      event = parseEvent(JSON.parse(message.content.toString('utf8')));
+    } catch (error) {
+      // A message that breaks the contract will never succeed: straight to the DLQ.
+      const reason = error instanceof EventContractError ? `${error.message}: ${error.issues.join('; ')}` : 'not JSON';
+      this.logger.error({ reason, messageId: message.properties.messageId }, 'malformed event, dead-lettering');
+      await this.settle(channel, message, () => this.forward(channel, message, dlqOf(this.options.queue), reason));
+      this.metrics?.eventsConsumed.inc({ type: 'unknown', outcome: 'dead_lettered' });
+      return;
+    }
+
+    await runWithContext({ requestId: event.correlationid ?? event.id, causationId: event.id }, async () => {
+      const attempt = Number(message.properties.headers?.[ATTEMPT_HEADER] ?? 0);
+      try {
+        const outcome = await this.options.idempotency.run(this.options.queue, event.id, () => this.options.handler(event));
+        await this.settle(channel, message, async () => undefined);
+        this.metrics?.eventsConsumed.inc({ type: event.type, outcome });
+        this.logger.info({ eventId: event.id, type: event.type, outcome }, 'event handled');
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        const next = this.delays[attempt];
+        if (next !== undefined) {
+          this.logger.warn({ err: error, eventId: event.id, type: event.type, attempt: attempt + 1, retryInMs: next }, 'event handler failed, will retry');
+          await this.settle(channel, message, () => this.forward(channel, message, retryQueueOf(this.options.queue, next), reason, attempt + 1));
+          this.metrics?.eventsConsumed.inc({ type: event.type, outcome: 'retried' });
+        } else {
+          this.logger.error({ err: error, eventId: event.id, type: event.type, attempts: attempt + 1 }, 'event handler failed for good, dead-lettering');
+          await this.settle(channel, message, () => this.forward(channel, message, dlqOf(this.options.queue), reason, attempt + 1));
+          this.metrics?.eventsConsumed.inc({ type: event.type, outcome: 'dead_lettered' });
+        }
+      }
+    });
+  }
+
+  /** Runs `move` and then acks; if either fails (channel gone) the broker redelivers the message. */
+  private async settle(channel: Channel, message: ConsumeMessage, move: () => Promise<void>): Promise<void> {
+    try {
+      await move();
+      channel.ack(message);
+    } catch (error) {
+      this.logger.warn({ err: error, messageId: message.properties.messageId }, 'could not settle message; it will be redelivered');
+    }
+  }
+
+  private forward(channel: ConfirmChannel, message: ConsumeMessage, queue: string, reason: string, attempt?: number): Promise<void> {
+    const headers: Record<string, unknown> = { ...message.properties.headers, 'x-last-error': reason.slice(0, 500) };
+    if (attempt !== undefined) headers[ATTEMPT_HEADER] = attempt;
+    return new Promise((resolve, reject) => {
+      channel.sendToQueue(
+        queue,
+        message.content,
+        { ...message.properties, persistent: true, headers },
+        (error) => (error ? reject(error instanceof Error ? error : new Error('not confirmed')) : resolve()),
+      );
+    });
+  }
+}

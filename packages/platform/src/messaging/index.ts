@@ -1,0 +1,4 @@
+export * from './broker-connection';
+export * from './consumer';
+export * from './publisher';
+export * from './topology';

@@ -1,0 +1,100 @@
+import type { ChannelModel, ConfirmChannel } from 'amqplib';
+import type { AnyCloudEvent, CloudEvent } from '@oip/contracts';
+import { parseEvent } from '@oip/contracts';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics';
+import type { BrokerConnection } from './broker-connection';
+import { assertPlatformTopology, EXCHANGE } from './topology';
+
+/**
+ * Publishes domain events as persistent messages on a confirm channel and resolves only once the
+ * broker has confirmed them (i.e. they are safely in every bound queue). While the broker is away
+ * it waits for the connection to come back and tries again, up to `timeoutMs`; the caller (an
+ * outbox relay, a consumer) decides what to do when that is exceeded.
+ */
+export class EventPublisher {
+  private channel: ConfirmChannel | undefined;
+
+  constructor(
+    private readonly broker: BrokerConnection,
+    private readonly logger: Logger,
+    private readonly metrics?: Metrics,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.broker.onConnect(async (connection) => {
+      await this.openChannel(connection);
+    });
+  }
+
+  async publish(event: CloudEvent, timeoutMs = 30_000): Promise<void> {
+    // Validate on the way out: a producer must not put a message on the bus that consumers reject.
+    parseEvent(JSON.parse(JSON.stringify(event)));
+    const deadline = Date.now() + timeoutMs;
+    let lastError: unknown;
+    while (Date.now() < deadline) {
+      try {
+        const channel = await this.waitForChannel(deadline);
+        await this.publishOnce(channel, event as AnyCloudEvent);
+        this.metrics?.eventsPublished.inc({ type: event.type });
+        return;
+      } catch (error) {
+        lastError = error;
+        this.logger.warn({ err: error, eventId: event.id, type: event.type }, 'publish not confirmed, retrying');
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+    throw new Error(`event ${event.id} (${event.type}) not confirmed within ${timeoutMs} ms: ${String(lastError)}`);
+  }
+
+  private async openChannel(connection: ChannelModel): Promise<void> {
+    const channel = await connection.createConfirmChannel();
+    // One short-lived 'close' listener per in-flight publish; there can be many at once.
+    channel.setMaxListeners(0);
+    channel.on('error', (error: unknown) => this.logger.warn({ err: error }, 'publisher channel error'));
+    channel.on('close', () => {
+      if (this.channel === channel) this.channel = undefined;
+    });
+    channel.on('return', (message: { fields: { routingKey: string } }) => {
+      this.logger.warn({ routingKey: message.fields.routingKey }, 'event had no queue to go to');
+    });
+    await assertPlatformTopology(channel);
+    this.channel = channel;
+  }
+
+  private async waitForChannel(deadline: number): Promise<ConfirmChannel> {
+    while (!this.channel) {
+      if (Date.now() >= deadline) throw new Error('no channel to RabbitMQ');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return this.channel;
+  }
+
+  private publishOnce(channel: ConfirmChannel, event: AnyCloudEvent): Promise<void> {
+    return new Promise((resolve, reject) => {
+      // A channel that closes before the confirm arrives means "unknown": treat it as not confirmed.
+      const onClose = (): void => reject(new Error('channel closed before the broker confirmed'));
+      channel.once('close', onClose);
+      channel.publish(
+        EXCHANGE,
+        event.type,
+        Buffer.from(JSON.stringify(event)),
+        {
+          persistent: true,
+          mandatory: true,
+          messageId: event.id,
+          type: event.type,
+          timestamp: Math.floor(Date.parse(event.time) / 1000),
+          contentType: 'application/cloudevents+json',
+          appId: event.source,
+          headers: event.correlationid ? { correlationid: event.correlationid } : {},
+        },
+        (error) => {
+          channel.off('close', onClose);
+          if (error) reject(error instanceof Error ? error : new Error('broker refused the message'));
+          else resolve();
+        },
+      );
+    });
+  }
+}
