@@ -12,3 +12,5 @@ export * from './http/express-app';
 export * from './http/openapi';
 export * from './http/problem-response';
 export * from './messaging';
+export * from './express-service';
+export * from './http/service-app';

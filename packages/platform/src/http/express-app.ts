@@ -59,11 +59,10 @@ export interface HttpAppOptions {
 }
 
 /**
- * The one Express shell every Express service uses: request id, access log, metrics, JSON body
- * limit, health and metrics endpoints, then the service's routes, then 404 and error problems.
+ * What every HTTP process installs first, Express and NestJS services alike: request id, access
+ * log, metrics, and the health and metrics endpoints.
  */
-export function createHttpApp(options: HttpAppOptions): Express {
-  const app = express();
+export function installCommonMiddleware(app: Express, options: { logger: Logger; health: HealthRegistry; metrics: Metrics }): void {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, uniquelocal');
   app.use(requestId);
@@ -81,6 +80,15 @@ export function createHttpApp(options: HttpAppOptions): Express {
   );
   app.use(httpMetrics(options.metrics));
   app.use(operationalRoutes(options.health, options.metrics));
+}
+
+/**
+ * The one Express shell every Express service uses: the common middleware, a JSON body limit,
+ * then the service's routes, then 404 and error problems.
+ */
+export function createHttpApp(options: HttpAppOptions): Express {
+  const app = express();
+  installCommonMiddleware(app, options);
   for (const middleware of options.before ?? []) app.use(middleware);
   if (options.parseJson !== false) app.use(express.json({ limit: options.bodyLimit ?? '100kb' }));
   for (const router of options.routes) app.use(router);

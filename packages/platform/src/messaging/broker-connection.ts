@@ -69,16 +69,20 @@ export class BrokerConnection {
   private async connectLoop(): Promise<void> {
     let attempt = 0;
     while (!this.closing) {
+      let connection: ChannelModel | undefined;
       try {
-        const connection = await amqp.connect(this.url, { clientProperties: { connection_name: this.options.name } });
-        connection.on('error', (error: unknown) => this.logger.warn({ err: error }, 'RabbitMQ connection error'));
-        connection.on('close', () => this.handleClose(connection));
-        for (const hook of this.hooks) await hook(connection);
+        connection = await amqp.connect(this.url, { clientProperties: { connection_name: this.options.name } });
+        const current = connection;
+        current.on('error', (error: unknown) => this.logger.warn({ err: error }, 'RabbitMQ connection error'));
+        for (const hook of this.hooks) await hook(current);
+        current.on('close', () => this.handleClose(current));
         this.connection = connection;
         this.logger.info({ attempt }, 'connected to RabbitMQ');
         for (const waiter of this.waiters.splice(0)) waiter();
         return;
       } catch (error) {
+        // A half-set-up connection (a hook failed) is closed so nothing half-works on it.
+        await connection?.close().catch(() => undefined);
         attempt += 1;
         const delay = Math.min(this.options.maxBackoffMs ?? 5000, 200 * 2 ** Math.min(attempt, 10));
         this.logger.warn({ err: error, attempt, retryInMs: delay }, 'cannot connect to RabbitMQ, retrying');

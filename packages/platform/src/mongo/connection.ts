@@ -1,5 +1,6 @@
 import mongoose, { type Connection } from 'mongoose';
 import type { Logger } from 'pino';
+import type { ServiceKit } from '../express-service';
 
 /**
  * A mongoose connection to the service's own database. Short server-selection timeouts keep a
@@ -27,4 +28,11 @@ export async function pingMongo(connection: Connection): Promise<void> {
   const db = connection.db;
   if (!db) throw new Error('MongoDB not connected');
   await db.admin().command({ ping: 1 }, { timeoutMS: 1500 });
+}
+
+/** Connects the service's database and makes readiness depend on it; returns it with its closer. */
+export async function connectServiceMongo(kit: ServiceKit, url: string, dbName: string): Promise<Connection> {
+  const connection = await connectMongo(url, dbName, kit.logger);
+  kit.health.register('mongo', () => pingMongo(connection));
+  return connection;
 }

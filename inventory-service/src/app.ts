@@ -1,0 +1,7 @@
+import { serviceApp, type ServiceKit } from '@oip/platform';
+import type { Express } from 'express';
+
+/** Builds the HTTP app; never listens (main.ts and tests decide where). */
+export function buildApp(kit: ServiceKit): Express {
+  return serviceApp(kit, { title: 'inventory-service', version: '1.0.0', description: 'Stock levels and per-order holds' }, []);
+}

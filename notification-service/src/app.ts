@@ -1,0 +1,7 @@
+import { serviceApp, type ServiceKit } from '@oip/platform';
+import type { Express } from 'express';
+
+/** Builds the HTTP app; never listens (main.ts and tests decide where). */
+export function buildApp(kit: ServiceKit): Express {
+  return serviceApp(kit, { title: 'notification-service', version: '1.0.0', description: 'Notifications stored and e-mailed per event' }, []);
+}

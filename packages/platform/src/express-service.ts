@@ -1,0 +1,114 @@
+import { createServer, type Server } from 'node:http';
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import { ConfigError } from './config';
+import { HealthRegistry } from './health';
+import { closeServer, listen, runService, type Service } from './lifecycle';
+import { createLogger } from './logger';
+import { createMetrics, type Metrics } from './metrics';
+import { BrokerConnection } from './messaging/broker-connection';
+import { createJwtVerifier, type VerifyToken } from './auth/jwt-verifier';
+
+/**
+ * The skeleton every Express service shares, so a service's main.ts only says what is its own:
+ * how to connect its store, which consumers it runs and which app it serves. Shutdown order:
+ * report not-ready, stop taking HTTP and messages, let in-flight work finish, close the broker,
+ * then the database.
+ */
+export interface ServiceKit {
+  logger: Logger;
+  metrics: Metrics;
+  health: HealthRegistry;
+  verifyToken: VerifyToken;
+  broker: BrokerConnection | undefined;
+  /** The broker, for services that configured one. */
+  requireBroker(): BrokerConnection;
+}
+
+/** The common keys of every service's config (see commonConfigShape). */
+export interface CommonConfig {
+  LOG_LEVEL: string;
+  RABBITMQ_URL: string;
+  SHUTDOWN_TIMEOUT_MS: number;
+  JWKS_URL: string;
+  JWT_ISSUER: string;
+  JWT_AUDIENCE: string;
+}
+
+export interface ExpressServiceDefinition {
+  name: string;
+  port: number;
+  config: CommonConfig;
+  /** False for a process that does not use the broker (the gateway). */
+  usesBroker?: boolean;
+  /** Connects stores, registers health checks, starts publishers and consumers; returns the app and what to stop. */
+  setup(kit: ServiceKit): Promise<{ app: Express; stopWork?: () => Promise<void>; closeStores?: () => Promise<void> }>;
+}
+
+export interface ExpressService extends Service {
+  kit: ServiceKit;
+  shutdownTimeoutMs: number;
+}
+
+export function expressService(definition: ExpressServiceDefinition): ExpressService {
+  const { config } = definition;
+  const logger = createLogger(definition.name, config.LOG_LEVEL);
+  const kit: ServiceKit = {
+    logger,
+    metrics: createMetrics(definition.name),
+    health: new HealthRegistry(),
+    verifyToken: createJwtVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+    broker: definition.usesBroker === false ? undefined : new BrokerConnection(config.RABBITMQ_URL, logger, { name: definition.name }),
+    requireBroker() {
+      if (!this.broker) throw new Error(`${definition.name} was defined without RABBITMQ_URL`);
+      return this.broker;
+    },
+  };
+  const broker = kit.broker;
+  if (broker) kit.health.register('rabbitmq', () => broker.assertConnected());
+  let server: Server | undefined;
+  let stopWork: (() => Promise<void>) | undefined;
+  let closeStores: (() => Promise<void>) | undefined;
+  return {
+    kit,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    async start() {
+      broker?.start();
+      const setup = await definition.setup(kit);
+      stopWork = setup.stopWork;
+      closeStores = setup.closeStores;
+      server = createServer(setup.app);
+      const port = await listen(server, definition.port);
+      logger.info({ port }, `${definition.name} listening`);
+    },
+    async stop() {
+      kit.health.markDraining();
+      if (server) await closeServer(server);
+      await stopWork?.();
+      await broker?.close();
+      await closeStores?.();
+    },
+  };
+}
+
+/** Builds the service (config included) and runs it until SIGTERM; a bad config exits 1 naming the variable. */
+export function runMain(build: () => { service: Service; logger: Logger; shutdownTimeoutMs: number }): void {
+  let built: ReturnType<typeof build>;
+  try {
+    built = build();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  runService(built.service, built.logger, built.shutdownTimeoutMs);
+}
+
+export function runExpressService(build: () => ExpressService): void {
+  runMain(() => {
+    const service = build();
+    return { service, logger: service.kit.logger, shutdownTimeoutMs: service.shutdownTimeoutMs };
+  });
+}

@@ -1,0 +1,113 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { StartedTestContainer } from 'testcontainers';
+import { repoRoot, type Component, type InfraKind } from './infrastructure';
+
+/**
+ * `npm test` ends here. It finds the real infrastructure once — URLs given in the environment,
+ * else this machine's local infrastructure (started on demand by scripts/infra.sh), else
+ * Testcontainers when a Docker engine is reachable — then runs every workspace's compiled tests
+ * with Node's test runner, one file at a time because some tests stop and start the broker or a
+ * database.
+ */
+type Env = Record<string, string>;
+
+function fromEnvironment(): Env | undefined {
+  const { POSTGRES_HOST, MONGO_URL, RABBITMQ_URL, SMTP_HOST } = process.env;
+  if (!POSTGRES_HOST || !MONGO_URL || !RABBITMQ_URL || !SMTP_HOST) return undefined;
+  return { TEST_INFRA_KIND: 'env' };
+}
+
+function hasCommand(command: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function local(): Env | undefined {
+  if (process.platform !== 'linux' || !hasCommand('apt-get')) return undefined;
+  execFileSync('bash', [path.join(repoRoot, 'scripts/infra.sh'), 'up'], { stdio: 'inherit' });
+  const e = process.env;
+  return {
+    TEST_INFRA_KIND: 'local',
+    POSTGRES_HOST: '127.0.0.1',
+    POSTGRES_PORT: e['POSTGRES_PORT'] ?? '5432',
+    POSTGRES_USER: e['POSTGRES_USER'] ?? 'app',
+    POSTGRES_PASSWORD: e['POSTGRES_PASSWORD'] ?? 'app',
+    MONGO_URL: `mongodb://127.0.0.1:${e['MONGO_PORT'] ?? '27017'}`,
+    RABBITMQ_URL: `amqp://${e['RABBITMQ_USER'] ?? 'app'}:${e['RABBITMQ_PASSWORD'] ?? 'app'}@127.0.0.1:${e['RABBITMQ_PORT'] ?? '5672'}`,
+    RABBITMQ_MANAGEMENT_URL: `http://${e['RABBITMQ_USER'] ?? 'app'}:${e['RABBITMQ_PASSWORD'] ?? 'app'}@127.0.0.1:${e['RABBITMQ_MANAGEMENT_PORT'] ?? '15672'}`,
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: e['SMTP_PORT'] ?? '1025',
+    SMTP_API_URL: `http://127.0.0.1:${e['SMTP_UI_PORT'] ?? '8025'}`,
+    SMTP_API: 'maildev',
+  };
+}
+
+async function containers(started: StartedTestContainer[]): Promise<Env> {
+  const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+  const { MongoDBContainer } = await import('@testcontainers/mongodb');
+  const { RabbitMQContainer } = await import('@testcontainers/rabbitmq');
+  const { GenericContainer, Wait } = await import('testcontainers');
+  const [postgres, mongo, rabbit, mail] = await Promise.all([
+    new PostgreSqlContainer('postgres:17-alpine').withUsername('app').withPassword('app').withDatabase('users_test').start(),
+    new MongoDBContainer('mongo:8').start(),
+    new RabbitMQContainer('rabbitmq:4-management').withEnvironment({ RABBITMQ_DEFAULT_USER: 'app', RABBITMQ_DEFAULT_PASS: 'app' }).start(),
+    new GenericContainer('axllent/mailpit:latest').withExposedPorts(1025, 8025).withWaitStrategy(Wait.forListeningPorts()).start(),
+  ]);
+  started.push(postgres, mongo, rabbit, mail);
+  await postgres.exec(['psql', '-U', 'app', '-d', 'users_test', '-c', 'CREATE DATABASE orders_test']);
+  const ids: Record<Component, string> = { postgres: postgres.getId(), mongo: mongo.getId(), rabbitmq: rabbit.getId(), smtp: mail.getId() };
+  return {
+    TEST_INFRA_KIND: 'containers',
+    TEST_CONTAINER_IDS: JSON.stringify(ids),
+    POSTGRES_HOST: postgres.getHost(),
+    POSTGRES_PORT: String(postgres.getPort()),
+    POSTGRES_USER: 'app',
+    POSTGRES_PASSWORD: 'app',
+    MONGO_URL: `mongodb://${mongo.getHost()}:${mongo.getMappedPort(27017)}/?directConnection=true`,
+    RABBITMQ_URL: `amqp://app:app@${rabbit.getHost()}:${rabbit.getMappedPort(5672)}`,
+    RABBITMQ_MANAGEMENT_URL: `http://app:app@${rabbit.getHost()}:${rabbit.getMappedPort(15672)}`,
+    SMTP_HOST: mail.getHost(),
+    SMTP_PORT: String(mail.getMappedPort(1025)),
+    SMTP_API_URL: `http://${mail.getHost()}:${mail.getMappedPort(8025)}`,
+    SMTP_API: 'mailpit',
+  };
+}
+
+async function main(): Promise<number> {
+  const started: StartedTestContainer[] = [];
+  const forced = process.env['TEST_INFRA'] as InfraKind | undefined;
+  let env: Env | undefined;
+  if (!forced || forced === 'env') env = fromEnvironment();
+  if (!env && (!forced || forced === 'local')) env = local();
+  if (!env && (!forced || forced === 'containers')) env = await containers(started);
+  if (!env) throw new Error('no infrastructure: set the URLs, or run on Debian, or provide Docker');
+  console.log(`[test] infrastructure: ${env['TEST_INFRA_KIND']}`);
+
+  const patterns = process.argv.slice(2);
+  const files = patterns.length > 0 ? patterns : ['packages/*/dist/test/**/*.test.js', '*-service/dist/test/**/*.test.js', 'api-gateway/dist/test/**/*.test.js'];
+  const existing = files.filter((pattern) => pattern.includes('*') || existsSync(pattern));
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=300000', '--test-reporter=spec', ...existing], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env, NODE_ENV: 'test' },
+      stdio: 'inherit',
+    });
+    child.on('exit', (exitCode) => resolve(exitCode ?? 1));
+  });
+  await Promise.all(started.map((container) => container.stop()));
+  return code;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
