@@ -46,16 +46,21 @@ export const env = {
       ),
 };
 
-/** Variables every service shares: logging, the broker, identity. */
-export const commonConfigShape = {
+/** Variables every process shares: environment, logging, shutdown, token verification. */
+export const baseConfigShape = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: env.logLevel(),
+  SHUTDOWN_TIMEOUT_MS: env.int(10000, 0),
+  JWKS_URL: env.url('http://127.0.0.1:3001/.well-known/jwks.json'),
+  JWT_ISSUER: env.string('http://user-service'),
+  JWT_AUDIENCE: env.string('order-inventory-platform'),
+};
+
+/** Variables every service that uses the broker shares. */
+export const commonConfigShape = {
+  ...baseConfigShape,
   RABBITMQ_URL: env.url('amqp://app:app@127.0.0.1:5672'),
   RABBITMQ_PREFETCH: env.int(20, 1),
   RABBITMQ_MAX_RETRIES: env.int(5, 0),
   RABBITMQ_RETRY_BASE_MS: env.int(1000, 1),
-  JWKS_URL: env.url('http://127.0.0.1:3001/.well-known/jwks.json'),
-  JWT_ISSUER: env.string('http://user-service'),
-  JWT_AUDIENCE: env.string('order-inventory-platform'),
-  SHUTDOWN_TIMEOUT_MS: env.int(10000, 0),
 };

@@ -28,7 +28,8 @@ export interface ServiceKit {
 /** The common keys of every service's config (see commonConfigShape). */
 export interface CommonConfig {
   LOG_LEVEL: string;
-  RABBITMQ_URL: string;
+  /** Absent for a process that does not use the broker (the gateway). */
+  RABBITMQ_URL?: string;
   SHUTDOWN_TIMEOUT_MS: number;
   JWKS_URL: string;
   JWT_ISSUER: string;
@@ -39,8 +40,6 @@ export interface ExpressServiceDefinition {
   name: string;
   port: number;
   config: CommonConfig;
-  /** False for a process that does not use the broker (the gateway). */
-  usesBroker?: boolean;
   /** Connects stores, registers health checks, starts publishers and consumers; returns the app and what to stop. */
   setup(kit: ServiceKit): Promise<{ app: Express; stopWork?: () => Promise<void>; closeStores?: () => Promise<void> }>;
 }
@@ -58,7 +57,7 @@ export function expressService(definition: ExpressServiceDefinition): ExpressSer
     metrics: createMetrics(definition.name),
     health: new HealthRegistry(),
     verifyToken: createJwtVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
-    broker: definition.usesBroker === false ? undefined : new BrokerConnection(config.RABBITMQ_URL, logger, { name: definition.name }),
+    broker: config.RABBITMQ_URL ? new BrokerConnection(config.RABBITMQ_URL, logger, { name: definition.name }) : undefined,
     requireBroker() {
       if (!this.broker) throw new Error(`${definition.name} was defined without RABBITMQ_URL`);
       return this.broker;

@@ -1,3 +1,4 @@
 export * from './infrastructure';
 export * from './service-process';
 export * from './wait';
+export * from './service-shell-suite';

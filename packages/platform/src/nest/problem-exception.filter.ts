@@ -1,0 +1,71 @@
+import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { problem, toProblem, type Problem } from '../errors';
+import { REQUEST_ID_HEADER } from '../http/express-app';
+import { sendProblem } from '../http/problem-response';
+
+/**
+ * The one place a NestJS service turns an error into an answer, so Nest services speak the same
+ * problem+json as the Express ones: domain `AppError`s by their kind and code, Nest's own
+ * `HttpException`s (unknown route, malformed JSON, a guard's 401) by their status, body-parser
+ * errors by theirs, and anything else as a bare 500 whose details only reach the log.
+ */
+const codeOfStatus: Record<number, string> = {
+  400: 'REQUEST.MALFORMED',
+  401: 'AUTH.UNAUTHORIZED',
+  403: 'AUTH.FORBIDDEN',
+  404: 'ROUTE.NOT_FOUND',
+  405: 'ROUTE.METHOD_NOT_ALLOWED',
+  409: 'REQUEST.CONFLICT',
+  413: 'REQUEST.TOO_LARGE',
+  415: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+  429: 'REQUEST.RATE_LIMITED',
+};
+
+@Catch()
+export class ProblemExceptionFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    const body = this.problemOf(exception, req);
+    if (res.headersSent) {
+      // Too late for a problem body; ending the socket is all that is left.
+      this.logger.error({ err: exception, requestId: req.headers[REQUEST_ID_HEADER] }, 'error after the response started');
+      res.end();
+      return;
+    }
+    sendProblem(res, { ...body, instance: req.originalUrl });
+  }
+
+  private problemOf(exception: unknown, req: Request): Problem {
+    if (exception instanceof HttpException && exception.getStatus() < 500) {
+      const status = exception.getStatus();
+      // Services never throw HTTP exceptions, so a 404 here is Nest finding no route.
+      const detail = status === 404 ? `No route for ${req.method} ${req.path}` : messageOf(exception);
+      return problem(status, codeOfStatus[status] ?? `HTTP.${status}`, detail);
+    }
+    const { problem: body, expected } = toProblem(exception);
+    if (!expected) {
+      this.logger.error(
+        { err: exception, requestId: req.headers[REQUEST_ID_HEADER], method: req.method, url: req.originalUrl },
+        'unhandled error',
+      );
+    }
+    return body;
+  }
+}
+
+/** Nest's built-in exceptions carry messages written for the client (e.g. "Unexpected token } in JSON"). */
+function messageOf(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (typeof message === 'string') return message;
+  if (Array.isArray(message)) return message.filter((item): item is string => typeof item === 'string').join('; ');
+  return exception.message;
+}

@@ -1,0 +1,28 @@
+import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { AppError } from '../errors';
+
+/**
+ * Validation at the edge: unknown fields are refused rather than silently dropped, payloads become
+ * DTO instances, and a failure is the platform's `REQUEST.INVALID` with a field → message map (the
+ * same shape the Express services give), not Nest's array of sentences.
+ */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    exceptionFactory: (errors) => new AppError('validation', 'REQUEST.INVALID', 'The request is not valid', validationFields(errors)),
+  });
+}
+
+/** `items.0.quantity` → its first failed constraint's message; nested DTOs are walked to the leaves. */
+export function validationFields(errors: ValidationError[], prefix = ''): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const error of errors) {
+    const path = prefix ? `${prefix}.${error.property}` : error.property;
+    const first = Object.values(error.constraints ?? {})[0];
+    if (first !== undefined) fields[path] ??= first;
+    Object.assign(fields, validationFields(error.children ?? [], path));
+  }
+  return fields;
+}

@@ -1,0 +1,34 @@
+# Sourced by the project's scripts. Makes sure dependencies are installed (which brings Node 24 from
+# the npm registry, as the root devDependency "node") and puts that Node first on PATH.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export PATH="$ROOT/node_modules/.bin:$PATH"
+
+ensure_dependencies() {
+  local marker="$ROOT/node_modules/.package-lock.json"
+  if [ ! -f "$marker" ] || [ "$ROOT/package-lock.json" -nt "$marker" ]; then
+    echo "[setup] installing dependencies (npm ci)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund)
+  fi
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  if [ "$major" -lt 24 ]; then
+    echo "[setup] Node $major found on PATH, Node 24 is required: run 'npm ci' in $ROOT" >&2
+    exit 1
+  fi
+}
+
+build_all() {
+  echo "[setup] building (tsc -b)"
+  (cd "$ROOT" && tsc -b)
+}
+
+# Exports the variables of .env, if there is one, without overriding what is already set.
+load_dotenv() {
+  local file="$ROOT/.env" line name
+  [ -f "$file" ] || return 0
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in ''|'#'*) continue ;; esac
+    name="${line%%=*}"
+    [ -z "${!name+x}" ] && export "$line"
+  done < "$file"
+}
