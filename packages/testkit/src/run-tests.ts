@@ -90,7 +90,7 @@ async function main(): Promise<number> {
   console.log(`[test] infrastructure: ${env['TEST_INFRA_KIND']}`);
 
   const patterns = process.argv.slice(2);
-  const files = patterns.length > 0 ? patterns : ['packages/*/dist/test/**/*.test.js', '*-service/dist/test/**/*.test.js', 'api-gateway/dist/test/**/*.test.js'];
+  const files = patterns.length > 0 ? patterns : ['packages/*/dist/test/**/*.test.js', '*-service/dist/test/**/*.test.js', 'api-gateway/dist/test/**/*.test.js', 'tests/dist/**/*.test.js'];
   const existing = files.filter((pattern) => pattern.includes('*') || existsSync(pattern));
   const code = await new Promise<number>((resolve) => {
     const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=300000', '--test-reporter=spec', ...existing], {

@@ -15,13 +15,16 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
-/** `items.0.quantity` → its first failed constraint's message; nested DTOs are walked to the leaves. */
+/**
+ * `items.0.quantity` → its failed constraints' messages, joined (class-validator's order is the
+ * reverse of the decorators', so "the first" would be arbitrary); nested DTOs are walked to the leaves.
+ */
 export function validationFields(errors: ValidationError[], prefix = ''): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const error of errors) {
     const path = prefix ? `${prefix}.${error.property}` : error.property;
-    const first = Object.values(error.constraints ?? {})[0];
-    if (first !== undefined) fields[path] ??= first;
+    const messages = Object.values(error.constraints ?? {});
+    if (messages.length > 0) fields[path] = messages.reverse().join('; ');
     Object.assign(fields, validationFields(error.children ?? [], path));
   }
   return fields;

@@ -1,0 +1,57 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  OneToMany,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+  VersionColumn,
+  type Relation,
+} from 'typeorm';
+import { OrderItemEntity } from './order-item.entity';
+import type { OrderStatus } from './order-status';
+
+/**
+ * A row of `orders`. The schema is owned by the migrations; this mapping must follow them. Money
+ * columns map to strings: PostgreSQL numeric has no JavaScript type that would not round it.
+ */
+@Entity({ name: 'orders' })
+@Unique('orders_customer_idempotency_key', ['customerId', 'idempotencyKey'])
+@Index('orders_customer_created_idx', { synchronize: false })
+@Check('orders_status_check', `status IN ('PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED', 'SHIPPED', 'DELIVERED')`)
+@Check('orders_total_check', 'total >= 0')
+export class OrderEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'customer_id', type: 'uuid' })
+  customerId!: string;
+
+  @Column({ type: 'text', default: 'PENDING' })
+  status!: OrderStatus;
+
+  @Column({ type: 'numeric', precision: 14, scale: 2 })
+  total!: string;
+
+  @Column({ type: 'char', length: 3 })
+  currency!: string;
+
+  @Column({ name: 'idempotency_key', type: 'text', nullable: true })
+  idempotencyKey!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+
+  /** Optimistic locking: a status change made from a stale read fails instead of overwriting. */
+  @VersionColumn({ default: 1 })
+  version!: number;
+
+  @OneToMany(() => OrderItemEntity, (item) => item.order, { cascade: ['insert'] })
+  items!: Relation<OrderItemEntity[]>;
+}

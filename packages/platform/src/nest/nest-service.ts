@@ -1,0 +1,109 @@
+import type { Server } from 'node:http';
+import type { DynamicModule, INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Express } from 'express';
+import { createJwtVerifier } from '../auth/jwt-verifier';
+import type { CommonConfig, ServiceKit } from '../express-service';
+import { runMain } from '../express-service';
+import { HealthRegistry } from '../health';
+import { installCommonMiddleware } from '../http/express-app';
+import { openApiRoutes } from '../http/openapi';
+import type { Service } from '../lifecycle';
+import { createLogger } from '../logger';
+import { createMetrics } from '../metrics';
+import { BrokerConnection } from '../messaging/broker-connection';
+import { EventPublisher } from '../messaging/publisher';
+import { PinoNestLogger } from './pino-nest.logger';
+import { buildNestOpenApiDocument, type NestOpenApiInfo } from './openapi-document';
+import { ProblemExceptionFilter } from './problem-exception.filter';
+import { createValidationPipe } from './validation.pipe';
+
+/**
+ * The skeleton both NestJS services share, the counterpart of `expressService`: the same logger,
+ * metrics, health registry and self-healing broker connection, the same operational endpoints and
+ * problem+json errors, with Nest's modules in the middle. A service's main.ts only names its port,
+ * its config and its root module.
+ */
+export interface NestServiceKit extends ServiceKit {
+  broker: BrokerConnection;
+  publisher: EventPublisher;
+}
+
+export interface NestServiceDefinition {
+  name: string;
+  port: number;
+  config: CommonConfig & { RABBITMQ_URL: string };
+  openApi: NestOpenApiInfo;
+  /** The root module, given the kit so it can hand it to Nest's container (see PlatformModule). */
+  module(kit: NestServiceKit): DynamicModule;
+}
+
+export interface NestService extends Service {
+  kit: NestServiceKit;
+  shutdownTimeoutMs: number;
+}
+
+export function nestService(definition: NestServiceDefinition): NestService {
+  const { config } = definition;
+  const logger = createLogger(definition.name, config.LOG_LEVEL);
+  const metrics = createMetrics(definition.name);
+  const broker = new BrokerConnection(config.RABBITMQ_URL, logger, { name: definition.name });
+  const kit: NestServiceKit = {
+    logger,
+    metrics,
+    health: new HealthRegistry(),
+    verifyToken: createJwtVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+    broker,
+    publisher: new EventPublisher(broker, logger, metrics),
+    requireBroker: () => broker,
+  };
+  kit.health.register('rabbitmq', () => broker.assertConnected());
+  let app: INestApplication | undefined;
+
+  return {
+    kit,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    async start() {
+      // The publisher's hook declares the exchange and every consumer queue on each (re)connection;
+      // registering it before connecting means even the first connection declares them. The broker
+      // connects in the background: an absent broker makes the service not ready, not dead.
+      await kit.publisher.start();
+      broker.start();
+      app = await createNestApp(definition, kit);
+      await app.listen(definition.port);
+      const address = (app.getHttpServer() as Server).address();
+      logger.info({ port: typeof address === 'object' && address ? address.port : definition.port }, `${definition.name} listening`);
+    },
+    async stop() {
+      kit.health.markDraining();
+      // Nest closes HTTP first (in-flight requests finish), then runs the shutdown hooks, where
+      // TypeORM destroys its DataSource; the broker goes last.
+      await app?.close();
+      await broker.close();
+    },
+  };
+}
+
+async function createNestApp(definition: NestServiceDefinition, kit: NestServiceKit): Promise<INestApplication> {
+  const app = await NestFactory.create(definition.module(kit), {
+    logger: new PinoNestLogger(kit.logger),
+    // Nest's default calls process.abort() on a failed bootstrap; runService exits 1 with a log line instead.
+    abortOnError: false,
+  });
+  // Middleware added to the Express instance now runs before everything Nest registers at init
+  // (body parser, routes, its 404 handler), so request ids, access logs and metrics cover every request.
+  const express = app.getHttpAdapter().getInstance() as Express;
+  installCommonMiddleware(express, kit);
+  express.use(openApiRoutes(buildNestOpenApiDocument(app, definition.openApi)));
+  app.useGlobalFilters(new ProblemExceptionFilter(kit.logger));
+  app.useGlobalPipes(createValidationPipe());
+  return app;
+}
+
+/** Builds the service (config included) and runs it until SIGTERM; a bad config exits 1 naming the variable. */
+export function runNestService(build: () => NestService): void {
+  runMain(() => {
+    const service = build();
+    return { service, logger: service.kit.logger, shutdownTimeoutMs: service.shutdownTimeoutMs };
+  });
+}
