@@ -2,3 +2,5 @@ export * from './infrastructure';
 export * from './service-process';
 export * from './wait';
 export * from './service-shell-suite';
+export * from './test-issuer';
+export * from './http-client';
