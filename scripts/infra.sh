@@ -210,7 +210,8 @@ apt_install() {
     created_policy=1
   fi
   log "apt-get install $*"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" 9>&- || {
+  # No recommends: docker-compose would otherwise pull in a whole Docker engine.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" 9>&- || {
     ((created_policy)) && rm -f /usr/sbin/policy-rc.d
     die "apt-get install $* failed"
   }
@@ -253,6 +254,8 @@ cmd_install() {
   local pkgs=()
   pg_bindir >/dev/null || pkgs+=(postgresql)
   [[ -x $RMQ_BIN/rabbitmq-server ]] || pkgs+=(rabbitmq-server)
+  # Not infrastructure, a tool: the repository tests validate docker-compose.yml with it.
+  command -v docker-compose >/dev/null || pkgs+=(docker-compose)
   if ((${#pkgs[@]})); then apt_install "${pkgs[@]}"; fi
   pg_bindir >/dev/null || die "postgres: no server binaries under /usr/lib/postgresql/*/bin"
   ferretdb_ok || install_ferretdb
@@ -307,6 +310,13 @@ synchronous_commit = off
 full_page_writes = off
 EOF
   chown postgres:postgres "$PGDATA/infra.conf"
+  # After a crash (kill -9), postmaster.pid names a process that init has not reaped yet; postgres
+  # would take that zombie for a live postmaster and refuse to start, so give init a moment.
+  local stale deadline=$((SECONDS + 10))
+  stale="$(read_pid "$PGDATA/postmaster.pid")"
+  while [[ -n $stale && -e /proc/$stale ]] && ! alive "$stale" postgres && ((SECONDS < deadline)); do
+    sleep 0.2
+  done
   as_postgres "$bindir/pg_ctl" -D "$PGDATA" -l "$LOGS/postgres.log" -w -t "$INFRA_TIMEOUT" start \
     >/dev/null 2>&1 9>&- || fail_with_log postgres "$LOGS/postgres.log" "pg_ctl start failed"
 }
@@ -382,16 +392,17 @@ mongo_stop() {
 
 # --- rabbitmq ----------------------------------------------------------------------------------
 
-# Everything RabbitMQ reads lives under .data/rabbitmq; HOME there gives the server and
-# rabbitmqctl the same Erlang cookie. RABBITMQ_LOGS=- sends the broker log to stdout, i.e. to
-# .data/logs/rabbitmq.log.
-# The epmd port (ERL_EPMD_PORT, default 4369) the running node registered with, remembered at
-# start so that later calls reach the node whatever their own environment says.
+# The epmd port (ERL_EPMD_PORT, default 4369) the node registered with, remembered at start so
+# that later calls reach the node whatever their own environment says.
 rmq_epmd_port() {
   local port
   port="$(read_pid "$RUN/rabbitmq.epmd-port")"
   printf '%s\n' "${port:-${ERL_EPMD_PORT:-4369}}"
 }
+
+# Everything RabbitMQ reads lives under .data/rabbitmq; HOME there gives the server and
+# rabbitmqctl the same Erlang cookie. RABBITMQ_LOGS=- sends the broker log to stdout, i.e. to
+# .data/logs/rabbitmq.log.
 RMQ_ENV=(
   HOME="$RMQ_DIR"
   RABBITMQ_NODENAME="$RMQ_NODE"
@@ -455,14 +466,17 @@ EOF
 }
 
 rabbitmq_wait() {
-  local marker want users
+  local users
   wait_until rabbitmq "$LOGS/rabbitmq.log" "$(read_pid "$RUN/rabbitmq.pid")" rabbitmq-server \
     ports_open "$RABBITMQ_PORT" "$RABBITMQ_MANAGEMENT_PORT"
-  # The application user survives restarts in mnesia: configure it on the first boot of this
-  # mnesia directory (or when the credentials change) only, which keeps restarts fast.
-  marker="$RMQ_DIR/mnesia/.infra-user"
-  want="$(printf '%s:%s' "$RABBITMQ_USER" "$RABBITMQ_PASSWORD" | sha256sum | cut -d' ' -f1)"
-  [[ -f $marker && $(cat "$marker") == "$want" ]] && return 0
+  # The application user survives restarts in mnesia. Asking the management API whether it can
+  # log in with its permissions on / takes milliseconds; each rabbitmqctl call boots an Erlang VM
+  # (~1 s), so those run only on a first boot (or after the credentials changed).
+  if command -v curl >/dev/null &&
+    curl -fsS -o /dev/null --max-time 5 -u "$RABBITMQ_USER:$RABBITMQ_PASSWORD" \
+      "http://$HOST:$RABBITMQ_MANAGEMENT_PORT/api/permissions/%2F/$(urlencode "$RABBITMQ_USER")" 2>/dev/null; then
+    return 0
+  fi
   rmq rabbitmqctl -q await_startup --timeout "$INFRA_TIMEOUT" >/dev/null 9>&- ||
     fail_with_log rabbitmq "$LOGS/rabbitmq.log" "rabbitmqctl await_startup failed"
   users="$(rmq rabbitmqctl -q list_users --no-table-headers 2>>"$LOGS/rabbitmq.log" 9>&-)" ||
@@ -476,7 +490,7 @@ rabbitmq_wait() {
     rmq rabbitmqctl -q set_user_tags "$RABBITMQ_USER" administrator
     rmq rabbitmqctl -q set_permissions -p / "$RABBITMQ_USER" '.*' '.*' '.*'
   } >>"$LOGS/rabbitmq.log" 2>&1 9>&- || fail_with_log rabbitmq "$LOGS/rabbitmq.log" "creating user $RABBITMQ_USER failed"
-  printf '%s\n' "$want" >"$marker"
+  log "rabbitmq: user $RABBITMQ_USER (administrator, all permissions on vhost /) ready"
 }
 
 rabbitmq_stop() {
@@ -603,7 +617,6 @@ stop_one() {
     "${comp}_stop"
     log "$comp: stopped"
   else
-    [[ $comp == rabbitmq ]] && rabbitmq_epmd_cleanup
     log "$comp: not running"
   fi
 }
@@ -623,9 +636,10 @@ cmd_up() {
   local comp ports started=() missing=()
   pg_bindir >/dev/null || missing+=(postgresql)
   [[ -x $RMQ_BIN/rabbitmq-server ]] || missing+=(rabbitmq-server)
+  command -v docker-compose >/dev/null || missing+=(docker-compose)
   ferretdb_ok || missing+=(ferretdb)
   if ((${#missing[@]})); then cmd_install; fi
-  smtp_check_installed
+  running smtp || smtp_check_installed
   # Fail fast on a foreign port before starting anything.
   for comp in "${COMPONENTS[@]}"; do
     running "$comp" && continue
@@ -746,7 +760,7 @@ main() {
     status) cmd_status "${@:2}" ;;
     env) cmd_env ;;
     start | stop | restart)
-      [[ $# -eq 2 ]] || die "usage: bash scripts/infra.sh $cmd <${COMPONENTS[*]// /|}>"
+      [[ $# -eq 2 ]] || die "usage: bash scripts/infra.sh $cmd <$(IFS='|'; echo "${COMPONENTS[*]}")>"
       valid_component "$2"
       case "$cmd" in
         start) start_one "$2" ;;

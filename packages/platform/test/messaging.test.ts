@@ -34,6 +34,9 @@ describe('RabbitMQ messaging against a real broker', () => {
   after(async () => {
     await Promise.all(consumers.map((consumer) => consumer.stop()));
     await broker.close();
+    // The restart test kills the admin connection with the broker: clean up on a fresh one.
+    await admin.close().catch(() => undefined);
+    admin = await amqp.connect(infra.rabbitmqUrl);
     const channel = await admin.createChannel();
     for (const queue of queues) {
       for (const name of [queue, dlqOf(queue)]) await channel.deleteQueue(name).catch(() => undefined);

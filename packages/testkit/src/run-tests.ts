@@ -93,7 +93,7 @@ async function main(): Promise<number> {
   const files = patterns.length > 0 ? patterns : ['packages/*/dist/test/**/*.test.js', '*-service/dist/test/**/*.test.js', 'api-gateway/dist/test/**/*.test.js', 'tests/dist/**/*.test.js'];
   const existing = files.filter((pattern) => pattern.includes('*') || existsSync(pattern));
   const code = await new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=300000', '--test-reporter=spec', ...existing], {
+    const child = spawn(process.execPath, ['--test', '--test-force-exit', '--test-concurrency=1', '--test-timeout=300000', '--test-reporter=spec', ...existing], {
       cwd: repoRoot,
       env: { ...process.env, ...env, NODE_ENV: 'test' },
       stdio: 'inherit',
