@@ -10,6 +10,8 @@ export const configSchema = z.object({
   SMTP_HOST: env.string('127.0.0.1'),
   SMTP_PORT: env.port(1025),
   SMTP_FROM: env.string('Order & Inventory <no-reply@order-inventory.local>'),
+  /** Who is told about stock_low: the event has no customer, so it goes to operations. */
+  OPS_EMAIL: z.email({ error: 'must be an e-mail address' }).default('ops@example.com'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,7 +1,12 @@
-import { EventPublisher, expressService, runExpressService } from '@oip/platform';
+import { expressService, runExpressService } from '@oip/platform';
 import { connectServiceMongo } from '@oip/platform/mongo';
 import { buildApp } from './app';
 import { loadServiceConfig } from './config';
+import { notificationEventsConsumer } from './consumers/notification-events.consumer';
+import { Mailer } from './mail/mailer';
+import { notificationModels } from './notifications/notification.model';
+import { NotificationRepository } from './notifications/notifications.repository';
+import { NotificationService } from './notifications/notifications.service';
 
 runExpressService(() => {
   const config = loadServiceConfig();
@@ -11,9 +16,25 @@ runExpressService(() => {
     config,
     async setup(kit) {
       const db = await connectServiceMongo(kit, config.MONGO_URL, config.NOTIFICATION_DB_NAME);
-      const publisher = new EventPublisher(kit.requireBroker(), kit.logger, kit.metrics);
-      await publisher.start();
-      return { app: buildApp(kit), closeStores: () => db.close() };
+      const repository = new NotificationRepository(await notificationModels(db));
+      // Readiness does not depend on SMTP: while it is down, notifications are stored and retried.
+      const mailer = new Mailer(config, kit.logger);
+      const notifications = new NotificationService(repository, mailer, { opsEmail: config.OPS_EMAIL, maxSendAttempts: config.RABBITMQ_MAX_RETRIES + 1 }, kit.logger);
+      const consumer = notificationEventsConsumer(kit, db, notifications, {
+        prefetch: config.RABBITMQ_PREFETCH,
+        maxRetries: config.RABBITMQ_MAX_RETRIES,
+        retryBaseMs: config.RABBITMQ_RETRY_BASE_MS,
+      });
+      await consumer.start();
+      return {
+        app: buildApp(kit, notifications),
+        // In-flight events finish (their e-mail included) before the transport closes.
+        stopWork: async () => {
+          await consumer.stop();
+          mailer.close();
+        },
+        closeStores: () => db.close(),
+      };
     },
   });
 });

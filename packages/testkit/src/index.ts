@@ -4,3 +4,4 @@ export * from './wait';
 export * from './service-shell-suite';
 export * from './test-issuer';
 export * from './http-client';
+export * from './mailbox';

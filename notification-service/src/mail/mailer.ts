@@ -1,0 +1,75 @@
+import nodemailer from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import type { Logger } from 'pino';
+
+export interface MailerConfig {
+  SMTP_HOST: string;
+  SMTP_PORT: number;
+  SMTP_FROM: string;
+}
+
+export interface OutgoingEmail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /**
+   * A stable Message-ID (derived from the notification), so that the rare second send after a
+   * crash between the SMTP accept and our record of it carries the same id and can be recognised.
+   */
+  messageId: string;
+}
+
+/** SMTP said no for good (5xx, or every recipient refused): retrying the same message will not help. */
+export class PermanentMailError extends Error {
+  readonly code = 'MAIL.REJECTED';
+}
+
+/** How long a send may take at most; a notification's send lease must be longer than this. */
+export const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 } as const;
+export const MAX_SEND_MS = SMTP_TIMEOUTS.connectionTimeout + SMTP_TIMEOUTS.greetingTimeout + SMTP_TIMEOUTS.socketTimeout;
+
+/**
+ * The SMTP side: a pooled nodemailer transport built from config. It is not verified at boot —
+ * the mail server being down must not stop the service from storing notifications; sends fail,
+ * are retried, and readiness does not depend on SMTP.
+ */
+export class Mailer {
+  private readonly transport: nodemailer.Transporter<SMTPPool.SentMessageInfo, SMTPPool.Options>;
+
+  constructor(
+    private readonly config: MailerConfig,
+    private readonly logger: Logger,
+  ) {
+    this.transport = nodemailer.createTransport({
+      pool: true,
+      host: config.SMTP_HOST,
+      port: config.SMTP_PORT,
+      secure: false,
+      maxConnections: 5,
+      ...SMTP_TIMEOUTS,
+    });
+    // A pooled connection that breaks while idle must not crash the process; the next send reconnects.
+    this.transport.on('error', (error) => this.logger.warn({ err: error }, 'SMTP transport error'));
+  }
+
+  /** Resolves once the SMTP server accepted the message; rejects otherwise. */
+  async send(email: OutgoingEmail): Promise<{ messageId: string }> {
+    let info: SMTPPool.SentMessageInfo;
+    try {
+      info = await this.transport.sendMail({ from: this.config.SMTP_FROM, ...email });
+    } catch (error) {
+      const responseCode = (error as { responseCode?: unknown }).responseCode;
+      if (typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600) {
+        throw new PermanentMailError(`SMTP refused the message (${responseCode})`, { cause: error });
+      }
+      throw error;
+    }
+    if (info.accepted.length === 0) throw new PermanentMailError(`SMTP accepted no recipient (refused ${info.rejected.length})`);
+    return { messageId: info.messageId };
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}

@@ -1,0 +1,118 @@
+import { isDuplicateKey } from '@oip/platform/mongo';
+import { isValidObjectId, Types } from 'mongoose';
+import type { NotificationPlan } from './templates';
+import type { NotificationModels, NotificationRecord, NotificationStatus, SendAttemptRecord } from './notification.model';
+
+export interface NotificationListFilter {
+  customerId?: string;
+  type?: string;
+  status?: NotificationStatus;
+  skip: number;
+  limit: number;
+}
+
+/** The answer to "may I send this notification now?". */
+export type SendClaim =
+  /** This caller holds attempt `attempt` until the lease ends and must finish it (sent or failed). */
+  | { kind: 'claimed'; attempt: number }
+  /** Nothing to do: already sent or given up. */
+  | { kind: 'finished'; status: 'sent' | 'failed' }
+  /** Another delivery holds a live lease (or just claimed the same attempt): try again later. */
+  | { kind: 'busy' };
+
+/**
+ * The only place that touches mongoose for notifications. Creation is an insert against the unique
+ * (eventId, recipient) index; sending is claimed by inserting an attempt row with a unique id.
+ * Both are atomic on MongoDB and FerretDB, so neither a redelivered event nor two concurrent
+ * deliveries can create a second notification or send a second e-mail.
+ */
+export class NotificationRepository {
+  constructor(private readonly models: NotificationModels) {}
+
+  /** Stores the notification, or answers the one a previous delivery of the same event stored. */
+  async insertOrGet(plan: NotificationPlan, now: Date): Promise<{ record: NotificationRecord; created: boolean }> {
+    try {
+      const created = await this.models.notifications.create({ ...plan, status: 'pending', attempts: 0, createdAt: now });
+      return { record: created.toObject(), created: true };
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      const existing = await this.models.notifications.findOne({ eventId: plan.eventId, recipient: plan.recipient }).lean<NotificationRecord>();
+      if (!existing) throw error;
+      return { record: existing, created: false };
+    }
+  }
+
+  /** A malformed id is simply not found. */
+  async findById(id: string): Promise<NotificationRecord | null> {
+    if (!isValidObjectId(id) || !/^[0-9a-f]{24}$/i.test(id)) return null;
+    return this.models.notifications.findById(new Types.ObjectId(id)).lean<NotificationRecord>();
+  }
+
+  async list(filter: NotificationListFilter): Promise<{ items: NotificationRecord[]; total: number }> {
+    const query: Record<string, unknown> = {};
+    if (filter.customerId !== undefined) query['customerId'] = filter.customerId;
+    if (filter.type !== undefined) query['type'] = filter.type;
+    if (filter.status !== undefined) query['status'] = filter.status;
+    const [items, total] = await Promise.all([
+      this.models.notifications.find(query).sort({ createdAt: -1, _id: -1 }).skip(filter.skip).limit(filter.limit).lean<NotificationRecord[]>(),
+      this.models.notifications.countDocuments(query),
+    ]);
+    return { items, total };
+  }
+
+  /**
+   * Claims the next delivery attempt of a notification. The newest attempt row decides: sent →
+   * finished; open with a live lease → busy; otherwise (none yet, failed, or a crashed holder's
+   * expired lease) the next attempt number is claimed by inserting its row — exactly one caller
+   * can insert it. Only the holder then writes the notification's status, so those writes need no
+   * compare-and-set.
+   */
+  async claimSend(notification: NotificationRecord, now: Date, leaseMs: number): Promise<SendClaim> {
+    if (notification.status === 'sent' || notification.status === 'failed') return { kind: 'finished', status: notification.status };
+    const notificationId = String(notification._id);
+    const latest = await this.models.attempts.findOne({ notificationId }).sort({ attempt: -1 }).lean<SendAttemptRecord>();
+    if (latest?.outcome === 'sent') {
+      // The holder crashed between recording the SMTP accept and updating the notification: repair.
+      await this.setStatus(notification._id, { status: 'sent', sentAt: latest.finishedAt ?? now, attempts: latest.attempt });
+      return { kind: 'finished', status: 'sent' };
+    }
+    if (latest && latest.outcome === undefined && latest.leaseUntil > now) return { kind: 'busy' };
+    const attempt = (latest?.attempt ?? 0) + 1;
+    const leaseUntil = new Date(now.getTime() + leaseMs);
+    try {
+      await this.models.attempts.create({ _id: `${notificationId}:${attempt}`, notificationId, attempt, claimedAt: now, leaseUntil });
+    } catch (error) {
+      if (isDuplicateKey(error)) return { kind: 'busy' };
+      throw error;
+    }
+    await this.setStatus(notification._id, { status: 'sending', attempts: attempt, leaseUntil });
+    return { kind: 'claimed', attempt };
+  }
+
+  /** The SMTP server accepted the message. The attempt row first: it is what a later claim reads. */
+  async markSent(notification: NotificationRecord, attempt: number, sentAt: Date, messageId: string | undefined): Promise<void> {
+    await this.finishAttempt(notification, attempt, { outcome: 'sent', finishedAt: sentAt });
+    await this.setStatus(notification._id, { status: 'sent', sentAt, attempts: attempt, ...(messageId ? { messageId } : {}) }, ['leaseUntil', 'lastError']);
+  }
+
+  /** The attempt failed: back to pending for a retry (the claim is released), or failed for good. */
+  async markAttemptFailed(notification: NotificationRecord, attempt: number, error: string, final: boolean, at: Date): Promise<void> {
+    await this.finishAttempt(notification, attempt, { outcome: 'failed', finishedAt: at, error });
+    await this.setStatus(notification._id, { status: final ? 'failed' : 'pending', attempts: attempt, lastError: error }, ['leaseUntil']);
+  }
+
+  /** The client's view of a record (through the model's toJSON transform). */
+  toView(record: NotificationRecord): Record<string, unknown> {
+    return this.models.notifications.hydrate(record).toJSON();
+  }
+
+  private async finishAttempt(notification: NotificationRecord, attempt: number, outcome: Pick<SendAttemptRecord, 'outcome' | 'finishedAt' | 'error'>): Promise<void> {
+    await this.models.attempts.updateOne({ _id: `${String(notification._id)}:${attempt}` }, { $set: outcome });
+  }
+
+  private async setStatus(id: Types.ObjectId, fields: Partial<NotificationRecord>, unset: Array<keyof NotificationRecord> = []): Promise<void> {
+    const update: Record<string, unknown> = { $set: { ...fields, updatedAt: new Date() } };
+    if (unset.length > 0) update['$unset'] = Object.fromEntries(unset.map((field) => [field, 1]));
+    await this.models.notifications.updateOne({ _id: id }, update, { timestamps: false });
+  }
+}

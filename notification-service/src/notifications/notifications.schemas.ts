@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { notificationStatuses } from './notification.model';
+import { notifiableTypes } from './templates';
+
+export const ListNotificationsQuery = z.object({
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  /** Larger values are capped at 100. */
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(20)
+    .transform((limit) => Math.min(limit, 100)),
+  type: z.enum(notifiableTypes).optional(),
+  status: z.enum(notificationStatuses).optional(),
+  /** Admins only: the notifications of one customer. */
+  customerId: z.string().trim().min(1).max(64).optional(),
+});
+export type ListNotificationsInput = z.infer<typeof ListNotificationsQuery>;
+
+export const NotificationIdParams = z.object({ id: z.string() });
+
+export const NotificationView = z.object({
+  id: z.string(),
+  type: z.enum(notifiableTypes),
+  eventId: z.string(),
+  orderId: z.string().optional(),
+  customerId: z.string().optional().describe('The owner; absent for operations notices (stock_low), which only admins see'),
+  recipient: z.string(),
+  channel: z.literal('email'),
+  subject: z.string(),
+  status: z.enum(notificationStatuses),
+  attempts: z.number().int(),
+  lastError: z.string().optional().describe('Admins only: why the last attempt failed'),
+  createdAt: z.string(),
+  sentAt: z.string().optional(),
+});
+
+export const NotificationDetail = NotificationView.extend({ text: z.string().describe('The plain-text body that was (or will be) sent') });
+
+export const NotificationPage = z.object({ items: z.array(NotificationView), page: z.number(), limit: z.number(), total: z.number() });
