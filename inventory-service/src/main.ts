@@ -1,7 +1,13 @@
 import { EventPublisher, expressService, runExpressService } from '@oip/platform';
-import { connectServiceMongo } from '@oip/platform/mongo';
+import { connectServiceMongo, DocumentOutboxRelay } from '@oip/platform/mongo';
 import { buildApp } from './app';
+import { ProductClient } from './catalogue/product.client';
 import { loadServiceConfig } from './config';
+import { inventoryConsumer, inventoryHandlers } from './consumers/inventory.consumer';
+import { OrderStockService } from './stock/order-stock.service';
+import { stockModels } from './stock/stock.model';
+import { StockRepository } from './stock/stock.repository';
+import { StockService } from './stock/stock.service';
 
 runExpressService(() => {
   const config = loadServiceConfig();
@@ -13,7 +19,36 @@ runExpressService(() => {
       const db = await connectServiceMongo(kit, config.MONGO_URL, config.INVENTORY_DB_NAME);
       const publisher = new EventPublisher(kit.requireBroker(), kit.logger, kit.metrics);
       await publisher.start();
-      return { app: buildApp(kit), closeStores: () => db.close() };
+      const repository = new StockRepository(await stockModels(db));
+      // Publishes stock_low events stored in stock records; resumes whatever a previous run left.
+      const relay = new DocumentOutboxRelay({
+        collection: repository.raw,
+        publisher,
+        logger: kit.logger,
+        remove: async (productId, eventId) => {
+          await repository.apply(productId, { kind: 'outbox-sent', eventId });
+        },
+        pollIntervalMs: config.INVENTORY_OUTBOX_POLL_MS,
+      });
+      const stock = new StockService(repository, new ProductClient(config.PRODUCT_SERVICE_URL, config.INVENTORY_PRODUCT_TIMEOUT_MS), relay, {
+        lowStockThreshold: config.INVENTORY_LOW_STOCK_THRESHOLD,
+      });
+      const orders = new OrderStockService(stock, publisher, kit.logger);
+      const consumer = inventoryConsumer(kit, db, inventoryHandlers(stock, orders), {
+        prefetch: config.RABBITMQ_PREFETCH,
+        maxRetries: config.RABBITMQ_MAX_RETRIES,
+        retryBaseMs: config.RABBITMQ_RETRY_BASE_MS,
+      });
+      relay.start();
+      await consumer.start();
+      return {
+        app: buildApp(kit, stock),
+        stopWork: async () => {
+          await consumer.stop();
+          await relay.stop();
+        },
+        closeStores: () => db.close(),
+      };
     },
   });
 });

@@ -2,3 +2,33 @@
 export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED', 'SHIPPED', 'DELIVERED'] as const;
 
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/** Who asks for a change: the inventory's answer (an event), the order's owner, or an admin. */
+export type Actor = 'system' | 'owner' | 'admin';
+
+/**
+ * The order's lifecycle (DESIGN.md, the order saga). The inventory confirms or rejects a pending
+ * order; the owner or an admin may cancel before shipping; only an admin ships and delivers.
+ * Anything not listed is an illegal change (409).
+ */
+const transitions: Record<OrderStatus, Partial<Record<OrderStatus, readonly Actor[]>>> = {
+  PENDING: { CONFIRMED: ['system'], REJECTED: ['system'], CANCELLED: ['owner', 'admin'] },
+  CONFIRMED: { CANCELLED: ['owner', 'admin'], SHIPPED: ['admin'] },
+  SHIPPED: { DELIVERED: ['admin'] },
+  REJECTED: {},
+  CANCELLED: {},
+  DELIVERED: {},
+};
+
+export type TransitionVerdict = 'allowed' | 'illegal' | 'forbidden';
+
+export function checkTransition(from: OrderStatus, to: OrderStatus, actor: Actor): TransitionVerdict {
+  const allowedActors = transitions[from][to];
+  if (!allowedActors) return 'illegal';
+  return allowedActors.includes(actor) ? 'allowed' : 'forbidden';
+}
+
+/** States from which nothing can change any more. */
+export function isFinal(status: OrderStatus): boolean {
+  return Object.keys(transitions[status]).length === 0;
+}

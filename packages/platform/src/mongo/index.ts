@@ -1,2 +1,4 @@
 export * from './connection';
 export * from './idempotency';
+export * from './versioned-collection';
+export * from './document-outbox';

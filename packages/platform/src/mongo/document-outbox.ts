@@ -1,0 +1,124 @@
+import type { CloudEvent } from '@oip/contracts';
+import type { Logger } from 'pino';
+import type { EventPublisher } from '../messaging/publisher';
+import type { StringIdCollection } from './versioned-collection';
+
+/**
+ * A transactional outbox for MongoDB without multi-document transactions: the events a change
+ * produces are stored *inside the changed document* (`outbox: [event, …]`) by the same atomic
+ * write, so the change and its events exist together or not at all. This relay publishes them with
+ * publisher confirms and removes each one only after the broker confirmed it. It polls for
+ * documents with a non-empty outbox (index `outbox.id`), is nudged after each write so events leave
+ * at once, and picks up whatever a crashed process left behind when it starts. A crash between
+ * confirm and removal publishes the event again: delivery is at-least-once and consumers are
+ * idempotent by event id.
+ */
+export interface OutboxDocument {
+  _id: string;
+  outbox?: CloudEvent[];
+}
+
+export interface DocumentOutboxOptions {
+  /** The collection whose documents carry an `outbox` array. */
+  collection: StringIdCollection;
+  publisher: EventPublisher;
+  logger: Logger;
+  /**
+   * Removes a published event from its document. Defaults to `$pull`; pass the store's own
+   * lost-update-free update when other writers change the same documents (see VersionedCollection).
+   */
+  remove?: (docId: string, eventId: string) => Promise<void>;
+  /** How often to look for pending events when not nudged. */
+  pollIntervalMs?: number;
+  /** Documents taken per pass. */
+  batchSize?: number;
+  /** How long one publish waits for the broker before the relay backs off and tries later. */
+  publishTimeoutMs?: number;
+}
+
+/** The index the relay's query uses; create it with the collection's other indexes. */
+export const OUTBOX_INDEX = { 'outbox.id': 1 } as const;
+
+export class DocumentOutboxRelay {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private nudged = false;
+  private readonly remove: (docId: string, eventId: string) => Promise<void>;
+
+  constructor(private readonly options: DocumentOutboxOptions) {
+    this.remove =
+      options.remove ??
+      (async (docId, eventId) => {
+        await options.collection.updateOne({ _id: docId }, { $pull: { outbox: { id: eventId } } } as never);
+      });
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Something was just written: look now instead of at the next poll. */
+  nudge(): void {
+    this.nudged = true;
+    this.wake?.();
+  }
+
+  /** Stops after the event in hand is settled; pending events stay in their documents. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    this.loop = undefined;
+  }
+
+  /** One pass: publishes what is pending now; answers how many events were published. */
+  async drainOnce(): Promise<number> {
+    const { collection, publisher, logger } = this.options;
+    const docs = (await collection
+      .find({ 'outbox.id': { $exists: true } }, { projection: { outbox: 1 } })
+      .limit(this.options.batchSize ?? 50)
+      .toArray()) as unknown as OutboxDocument[];
+    let published = 0;
+    for (const doc of docs) {
+      // In order, one at a time: a document's events reach the broker in the order they happened.
+      for (const event of doc.outbox ?? []) {
+        if (!this.running) return published;
+        await publisher.publish(event, this.options.publishTimeoutMs ?? 5_000);
+        await this.remove(doc._id, event.id);
+        published += 1;
+        logger.debug({ eventId: event.id, type: event.type, docId: doc._id }, 'outbox event published');
+      }
+    }
+    return published;
+  }
+
+  private async run(): Promise<void> {
+    const interval = this.options.pollIntervalMs ?? 1_000;
+    while (this.running) {
+      this.nudged = false;
+      let failed = false;
+      try {
+        const published = await this.drainOnce();
+        // A full pass may have left more behind: go again at once.
+        if (published > 0) continue;
+      } catch (error) {
+        failed = true;
+        this.options.logger.warn({ err: error }, 'outbox relay pass failed; retrying later');
+      }
+      if (!this.running) break;
+      if (this.nudged && !failed) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, interval);
+        function done(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.wake = done;
+      });
+      this.wake = undefined;
+    }
+  }
+}

@@ -1,0 +1,183 @@
+import type { mongo } from 'mongoose';
+
+/**
+ * Lost-update-free changes to single MongoDB documents, on MongoDB *and* on FerretDB 1.x.
+ *
+ * Why not a conditional `updateOne`: FerretDB 1.x (PostgreSQL backend) evaluates an update's filter
+ * on a read it made earlier and then writes the whole document back unconditionally
+ * (`UPDATE … SET _jsonb = $1 WHERE _id = $2`). Measured here with 200 concurrent
+ * `updateOne({_id, available: {$gte: 1}}, {$inc: {available: -1, reserved: 1}})` against
+ * available 50: every call reported modified, and the document ended at available 45 / reserved 5.
+ * `findOneAndUpdate`, `$push` guarded by `$ne`, and a `version` compare-and-set done with
+ * `updateOne` lose updates the same way. What *is* atomic on both servers is an insert against a
+ * unique index (200 concurrent inserts of one `_id`: exactly 1 succeeds, 199 get E11000).
+ *
+ * So a change is committed by inserting a *claim* `{ _id: "<docId>:<version+1>", state }` into a
+ * claims collection: exactly one writer can claim a version, and it must have computed its new state
+ * from the previous version, so no update is lost. The document itself is then overwritten with
+ * the claimed state; it is a cache of the newest claim. A writer that finds newer claims than the
+ * document (a committer crashed or is still writing) rolls forward from the claims, so a crash
+ * between claim and write loses nothing. The claims double as the document's history (stock
+ * movements, product revisions). Within one process, writers of the same document queue on a
+ * mutex so they do not fight over versions; across processes the claim decides.
+ */
+export interface VersionedDoc {
+  _id: string;
+  version: number;
+}
+
+export type StateOf<T extends VersionedDoc> = Omit<T, '_id' | 'version'>;
+
+export interface Claim<T extends VersionedDoc> {
+  _id: string;
+  docId: string;
+  version: number;
+  at: Date;
+  state: StateOf<T>;
+  [extra: string]: unknown;
+}
+
+/** What a `decide` function answers: leave the document alone, or replace its state. */
+export type Decision<T extends VersionedDoc, R> =
+  | { kind: 'unchanged'; result: R }
+  /** `claim` adds fields to the claim (e.g. a movement's delta and reason, or a unique `opKey`). */
+  | { kind: 'change'; next: StateOf<T>; result: (committed: T) => R; claim?: Record<string, unknown> };
+
+/**
+ * The claim collided on a unique key other than its `_id` (e.g. an operation key that makes an
+ * operation happen once): the operation was already committed earlier.
+ */
+export class ClaimRejectedError extends Error {
+  readonly code = 'DOCUMENT.CLAIM_REJECTED';
+}
+
+/** The document kept changing under us for longer than `maxWaitMs`. */
+export class DocumentContendedError extends Error {
+  readonly code = 'DOCUMENT.CONTENDED';
+}
+
+const DUPLICATE_KEY = 11000;
+
+/** A raw collection whose documents are keyed by string ids. */
+export type StringIdCollection = mongo.Collection<{ _id: string; [field: string]: unknown }>;
+
+export function isDuplicateKey(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === DUPLICATE_KEY;
+}
+
+/** Runs async work one at a time per key, in arrival order. */
+export class KeyedMutex {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  async run<R>(key: string, work: () => Promise<R>): Promise<R> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const current = previous.then(work, work);
+    const tail = current.catch(() => undefined);
+    this.tails.set(key, tail);
+    try {
+      return await current;
+    } finally {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}
+
+export interface VersionedCollectionOptions {
+  /** How long an update keeps retrying on version conflicts before giving up. */
+  maxWaitMs?: number;
+  /** A document older than its newest claim by this long is repaired by the next reader. */
+  repairAfterMs?: number;
+}
+
+export class VersionedCollection<T extends VersionedDoc> {
+  private readonly mutex = new KeyedMutex();
+  private readonly maxWaitMs: number;
+  private readonly repairAfterMs: number;
+  private readonly docs: StringIdCollection;
+  private readonly claimDocs: StringIdCollection;
+
+  constructor(documents: StringIdCollection, claims: StringIdCollection, options: VersionedCollectionOptions = {}) {
+    this.docs = documents;
+    this.claimDocs = claims;
+    this.maxWaitMs = options.maxWaitMs ?? 15_000;
+    this.repairAfterMs = options.repairAfterMs ?? 2_000;
+  }
+
+  static claimId(docId: string, version: number): string {
+    return `${docId}:${version}`;
+  }
+
+  /** Inserts a new document at version 0; a duplicate key error is the caller's to interpret. */
+  async insert(doc: StateOf<T> & { _id: string }): Promise<T> {
+    const created = { ...doc, version: 0 } as unknown as T;
+    await this.docs.insertOne(created as unknown as { _id: string });
+    return created;
+  }
+
+  /** The document at its newest committed version (rolled forward over claims not yet written back). */
+  async read(docId: string): Promise<T | null> {
+    const { doc, stale } = await this.readRolledForward(docId);
+    if (doc && stale) await this.writeBack(doc);
+    return doc;
+  }
+
+  /**
+   * Reads the newest state, asks `decide` what to do, and commits its answer by claiming the next
+   * version; on a lost race it reads again and asks again. `decide` must be pure (it may run
+   * several times) and may throw a domain error to refuse.
+   */
+  async update<R>(docId: string, decide: (current: T | null) => Decision<T, R>): Promise<R> {
+    return this.mutex.run(docId, async () => {
+      const deadline = Date.now() + this.maxWaitMs;
+      for (let attempt = 0; ; attempt += 1) {
+        const { doc: current } = await this.readRolledForward(docId);
+        const decision = decide(current);
+        if (decision.kind === 'unchanged') return decision.result;
+        if (!current) throw new Error(`cannot change ${docId}: it does not exist`);
+        const version = current.version + 1;
+        const claim = { ...decision.claim, _id: VersionedCollection.claimId(docId, version), docId, version, at: new Date(), state: decision.next };
+        try {
+          await this.claimDocs.insertOne(claim);
+        } catch (error) {
+          if (!isDuplicateKey(error)) throw error;
+          if (!(await this.claimDocs.findOne({ _id: claim._id }, { projection: { _id: 1 } }))) {
+            throw new ClaimRejectedError(`claim for ${docId} collides with an earlier one`);
+          }
+          if (Date.now() >= deadline) throw new DocumentContendedError(`${docId} is changing too fast to update`);
+          await sleep(Math.random() * Math.min(100, 2 ** attempt));
+          continue;
+        }
+        const committed = { ...decision.next, _id: docId, version } as unknown as T;
+        await this.writeBack(committed);
+        return decision.result(committed);
+      }
+    });
+  }
+
+  private async readRolledForward(docId: string): Promise<{ doc: T | null; stale: boolean }> {
+    const stored = (await this.docs.findOne({ _id: docId })) as unknown as T | null;
+    if (!stored) return { doc: null, stale: false };
+    let doc = stored;
+    let newest: Date | undefined;
+    for (;;) {
+      const claim = (await this.claimDocs.findOne({ _id: VersionedCollection.claimId(docId, doc.version + 1) })) as unknown as Claim<T> | null;
+      if (!claim) break;
+      doc = { ...claim.state, _id: docId, version: claim.version } as unknown as T;
+      newest = claim.at;
+    }
+    return { doc, stale: newest !== undefined && Date.now() - newest.getTime() > this.repairAfterMs };
+  }
+
+  /**
+   * Writes a committed state over the document unless it is already newer. The version filter is
+   * exact on MongoDB; on FerretDB it only narrows the window, and a document that a stalled writer
+   * set back is rolled forward again by the next reader or writer (the claims are the truth).
+   */
+  private async writeBack(doc: T): Promise<void> {
+    await this.docs.replaceOne({ _id: doc._id, version: { $lt: doc.version } }, doc as unknown as { _id: string });
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
