@@ -85,7 +85,7 @@ describe('notification-service: events become stored notifications and e-mails',
     await publishUntil(publisher, event, customerNotifications(service, admin, customer.customerId, (items) => items[0]?.status === 'sent'), { alreadyPublished: true });
     await mail.waitForMessages(customer.email);
     // Give the other four copies (including retried "in progress" ones) time to be handled.
-    await waitFor(async () => ((await db.collection('processed_events').findOne({ _id: `notification-service:${event.id}` as never }))?.['state'] === 'done' ? true : undefined));
+    await waitFor(async () => ((await db.collection('processed_events').findOne({ _id: `notification-service:${event.id}:done` as never })) ? true : undefined));
     await sleep(2_000);
     const page = await listNotifications(service, admin, `?customerId=${customer.customerId}`);
     assert.equal(page.total, 1);
@@ -98,14 +98,14 @@ describe('notification-service: events become stored notifications and e-mails',
     const ref = orderRef(customer);
     const event = publisher.event('order_cancelled', { ...ref, items: [{ productId: randomUUID(), quantity: 1 }] }, ref.orderId);
     await publishUntil(publisher, event, customerNotifications(service, admin, customer.customerId, (items) => items[0]?.status === 'sent'));
-    const processed = db.collection<{ _id: string; state: string }>('processed_events');
-    const key = `notification-service:${event.id}`;
-    await waitFor(async () => ((await processed.findOne({ _id: key }))?.state === 'done' ? true : undefined));
+    const processed = db.collection<{ _id: string }>('processed_events');
+    const done = `notification-service:${event.id}:done`;
+    await waitFor(async () => ((await processed.findOne({ _id: done })) ? true : undefined));
 
-    await processed.deleteOne({ _id: key });
+    await processed.deleteOne({ _id: done });
 
     // The redelivery ran (it wrote a fresh event-id record) and found the notification already sent.
-    await publishUntil(publisher, event, async () => ((await processed.findOne({ _id: key }))?.state === 'done' ? true : undefined));
+    await publishUntil(publisher, event, async () => ((await processed.findOne({ _id: done })) ? true : undefined));
     await sleep(500);
     const page = await listNotifications(service, admin, `?customerId=${customer.customerId}`);
     assert.equal(page.total, 1);

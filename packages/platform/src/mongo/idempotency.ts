@@ -1,10 +1,10 @@
 import type { Connection } from 'mongoose';
 import type { Idempotency } from '../messaging/consumer';
+import { isDuplicateKey } from './versioned-collection';
 
-interface ProcessedEvent {
+interface Marker {
   _id: string;
-  state: 'processing' | 'done';
-  leaseUntil: Date;
+  leaseUntil?: Date;
   processedAt?: Date;
 }
 
@@ -13,46 +13,60 @@ export class EventInProgressError extends Error {
   readonly code = 'EVENT.IN_PROGRESS';
 }
 
-const DUPLICATE_KEY = 11000;
-
 /**
- * Idempotency for MongoDB consumers, without multi-document transactions: an event id is claimed
- * by inserting it (the unique `_id` makes the claim atomic), the effect runs, then the claim is
- * marked done. A claim left by a crashed process expires after `leaseMs` and may be taken over, so
- * handlers must themselves be safe to re-run after a crash (keyed updates), which ours are.
+ * Idempotency for MongoDB consumers, without multi-document transactions and using only inserts
+ * and deletes to decide, because those are atomic on MongoDB and on FerretDB 1.x alike while
+ * conditional updates are not on FerretDB (see versioned-collection.ts):
+ *   - `<key>:done` exists  → the effect already ran: a duplicate.
+ *   - `<key>` (the claim)  → inserted by the one delivery allowed to run the effect now; it holds a
+ *     lease, and a claim left by a crashed process is taken over once, by whoever first inserts
+ *     `<key>:takeover:<expired lease>`.
+ * After the effect, `<key>:done` is inserted before the claim is deleted, and a new claimant
+ * re-checks `done` after claiming, so two deliveries never both run the effect. Handlers are still
+ * written as keyed, re-runnable updates: a crash after the effect but before `done` runs it again.
  */
 export function mongoIdempotency(connection: Connection, leaseMs = 60_000): Idempotency {
-  const collection = connection.collection<ProcessedEvent>('processed_events');
+  const markers = connection.collection<Marker>('processed_events');
+  const tryInsert = async (marker: Marker): Promise<boolean> => {
+    try {
+      await markers.insertOne(marker);
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  };
+  const isDone = async (key: string) => (await markers.findOne({ _id: `${key}:done` })) !== null;
+
+  async function claim(key: string, eventId: string): Promise<void> {
+    const now = Date.now();
+    if (await tryInsert({ _id: key, leaseUntil: new Date(now + leaseMs) })) return;
+    const current = await markers.findOne({ _id: key });
+    const lease = current?.leaseUntil?.getTime();
+    if (lease === undefined || lease > now) throw new EventInProgressError(`event ${eventId} is being handled by another delivery`);
+    if (!(await tryInsert({ _id: `${key}:takeover:${lease}` }))) throw new EventInProgressError(`event ${eventId} is being taken over`);
+    // Only the one taker of this expired lease writes here.
+    await markers.updateOne({ _id: key }, { $set: { leaseUntil: new Date(now + leaseMs) } });
+  }
+
   return {
     async run(consumer, eventId, effect) {
-      const _id = `${consumer}:${eventId}`;
-      const now = new Date();
-      let claimed = false;
-      try {
-        await collection.insertOne({ _id, state: 'processing', leaseUntil: new Date(now.getTime() + leaseMs) });
-        claimed = true;
-      } catch (error) {
-        if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
-      }
-      if (!claimed) {
-        const takenOver = await collection.findOneAndUpdate(
-          { _id, state: 'processing', leaseUntil: { $lt: now } },
-          { $set: { leaseUntil: new Date(now.getTime() + leaseMs) } },
-        );
-        if (!takenOver) {
-          const existing = await collection.findOne({ _id });
-          if (existing?.state === 'done') return 'duplicate';
-          throw new EventInProgressError(`event ${eventId} is being handled by another delivery`);
-        }
+      const key = `${consumer}:${eventId}`;
+      if (await isDone(key)) return 'duplicate';
+      await claim(key, eventId);
+      if (await isDone(key)) {
+        await markers.deleteOne({ _id: key });
+        return 'duplicate';
       }
       try {
         await effect();
       } catch (error) {
         // Release the claim so a retry can run the effect.
-        await collection.deleteOne({ _id, state: 'processing' });
+        await markers.deleteOne({ _id: key });
         throw error;
       }
-      await collection.updateOne({ _id }, { $set: { state: 'done', processedAt: new Date() } });
+      await tryInsert({ _id: `${key}:done`, processedAt: new Date() });
+      await markers.deleteOne({ _id: key });
       return 'processed';
     },
   };
