@@ -9,10 +9,17 @@ import { problem, sendProblem, type Logger } from '@oip/platform';
  */
 const hopByHop = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
 
+/** End-to-end headers only: the fixed hop-by-hop set and whatever the Connection header names (RFC 9110 7.6.1). */
 function forwardable(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const named = new Set(
+    String(headers.connection ?? '')
+      .split(',')
+      .map((token) => token.trim().toLowerCase())
+      .filter(Boolean),
+  );
   const result: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !hopByHop.has(name)) result[name] = value;
+    if (value !== undefined && !hopByHop.has(name) && !named.has(name)) result[name] = value;
   }
   return result;
 }
@@ -70,7 +77,9 @@ export function streamProxy(options: ProxyOptions): RequestHandler {
     upstream.on('timeout', () => upstream.destroy(Object.assign(new Error('upstream timeout'), { code: 'UPSTREAM_TIMEOUT' })));
     upstream.on('error', (error: NodeJS.ErrnoException) => {
       if (res.headersSent) {
-        res.destroy();
+        // A broken upstream mid-answer: cut the client off so it cannot take a partial body for a
+        // whole one. An answer already complete (the 413 above) is left to flush.
+        if (!res.writableEnded) res.destroy();
         return;
       }
       const timedOut = error.code === 'UPSTREAM_TIMEOUT';

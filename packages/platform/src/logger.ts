@@ -27,6 +27,9 @@ export function createLogger(service: string, level = 'info'): Logger {
         '*.refreshToken',
         'accessToken',
         '*.accessToken',
+        // A failed SQL statement (TypeORM's QueryFailedError) carries its bound values, e.g. a password hash.
+        'err.parameters',
+        'err.driverError.parameters',
         'req.headers.authorization',
         'req.headers.cookie',
         'res.headers["set-cookie"]',

@@ -1,9 +1,14 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { UserEntity } from './user.entity';
+import { AdminBootstrap } from './admin-bootstrap';
+import { PasswordHasher } from './password-hasher';
+import { UsersController } from './users.controller';
+import { UsersRepository } from './users.repository';
+import { UsersService } from './users.service';
 
-/** The users capability: accounts and credentials. Registration and login land here. */
+/** The users capability: accounts, roles, the first admin, and `user_registered`. */
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity])],
+  controllers: [UsersController],
+  providers: [UsersRepository, UsersService, PasswordHasher, AdminBootstrap],
+  exports: [UsersService, UsersRepository, PasswordHasher],
 })
 export class UsersModule {}

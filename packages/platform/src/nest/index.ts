@@ -6,3 +6,4 @@ export * from './postgres-options';
 export * from './readiness-check';
 export * from './problem-exception.filter';
 export * from './validation.pipe';
+export * from './auth';

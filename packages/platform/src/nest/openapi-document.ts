@@ -18,7 +18,9 @@ export function buildNestOpenApiDocument(app: INestApplication, info: NestOpenAp
     .setTitle(info.title)
     .setVersion(info.version)
     .addServer('/')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearerAuth');
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearerAuth')
+    // Every route needs a token unless it is @Public(), which documents itself with `security: []`.
+    .addSecurityRequirements('bearerAuth');
   if (info.description) builder.setDescription(info.description);
   const document = SwaggerModule.createDocument(app, builder.build());
   return withoutNullable(document) as Record<string, unknown>;

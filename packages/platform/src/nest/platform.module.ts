@@ -1,21 +1,21 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { HealthRegistry } from '../health';
 import { BrokerConnection } from '../messaging/broker-connection';
 import { EventPublisher } from '../messaging/publisher';
+import { JwtAuthGuard, RolesGuard } from './auth/auth.guards';
+import { JwtStrategy } from './auth/jwt.strategy';
 import type { NestServiceKit } from './nest-service';
+import { LOGGER, METRICS, SERVICE_CONFIG, VERIFY_TOKEN } from './tokens';
 
-/**
- * Injection tokens for what the platform made before Nest started (logger, metrics, health, broker,
- * the parsed config), so providers receive them instead of building their own copies. Classes are
- * their own tokens; interfaces need these.
- */
-export const LOGGER = Symbol('LOGGER');
-export const METRICS = Symbol('METRICS');
-export const VERIFY_TOKEN = Symbol('VERIFY_TOKEN');
-export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
+export { LOGGER, METRICS, SERVICE_CONFIG, VERIFY_TOKEN } from './tokens';
 
 @Module({})
 export class PlatformModule {
+  /**
+   * The platform's pieces as providers, plus token verification on every route: a global
+   * JwtAuthGuard (routes opt out with @Public()) followed by a global RolesGuard (@Roles(...)).
+   */
   static forRoot(kit: NestServiceKit, config: object): DynamicModule {
     const providers = [
       { provide: LOGGER, useValue: kit.logger },
@@ -26,6 +26,7 @@ export class PlatformModule {
       { provide: BrokerConnection, useValue: kit.broker },
       { provide: EventPublisher, useValue: kit.publisher },
     ];
-    return { module: PlatformModule, global: true, providers, exports: providers.map((provider) => provider.provide) };
+    const auth: Provider[] = [JwtStrategy, { provide: APP_GUARD, useClass: JwtAuthGuard }, { provide: APP_GUARD, useClass: RolesGuard }];
+    return { module: PlatformModule, global: true, providers: [...providers, ...auth], exports: providers.map((provider) => provider.provide) };
   }
 }

@@ -1,0 +1,3 @@
+export * from './auth.decorators';
+export * from './auth.guards';
+export * from './jwt.strategy';

@@ -1,0 +1,43 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { passportJwtSecret } from 'jwks-rsa';
+import type { JwtPayload } from 'jsonwebtoken';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { userFromClaims, type AuthenticatedUser } from '../../auth/jwt-verifier';
+import type { CommonConfig } from '../../express-service';
+import { SERVICE_CONFIG } from '../tokens';
+
+export const JWT_STRATEGY = 'jwt';
+
+/**
+ * How a NestJS service checks an access token: RS256 only (so `alg: none` and HS256 signed with the
+ * public key are refused), signature by the key the user-service JWKS publishes under the token's
+ * `kid` (fetched, cached and rate-limited by jwks-rsa, so rotation needs no restart), then `exp`,
+ * `iss` and `aud`. The same checks as the Express services' verifier, through passport-jwt.
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
+  constructor(@Inject(SERVICE_CONFIG) config: CommonConfig) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKeyProvider: passportJwtSecret({
+        jwksUri: config.JWKS_URL,
+        cache: true,
+        cacheMaxEntries: 10,
+        cacheMaxAge: 10 * 60 * 1000,
+        rateLimit: true,
+        jwksRequestsPerMinute: 30,
+        timeout: 3000,
+      }),
+      algorithms: ['RS256'],
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      ignoreExpiration: false,
+    });
+  }
+
+  /** The claims passed every check; what handlers see as the caller. */
+  validate(payload: JwtPayload): AuthenticatedUser {
+    return userFromClaims(payload);
+  }
+}

@@ -1,0 +1,66 @@
+import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import type { EventType } from '@oip/contracts';
+import { lastValueFrom } from 'rxjs';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics';
+import type { BrokerConnection } from '../messaging/broker-connection';
+import { EventConsumer, type Idempotency } from '../messaging/consumer';
+
+export interface DomainEventsTransportOptions {
+  broker: BrokerConnection;
+  logger: Logger;
+  metrics: Metrics;
+  queue: string;
+  types: readonly EventType[];
+  idempotency: Idempotency;
+  prefetch: number;
+  maxRetries: number;
+  retryBaseMs: number;
+}
+
+/**
+ * A `@nestjs/microservices` transport over the platform consumer, so NestJS services handle
+ * domain events with `@EventPattern('stock_reserved')` while retries, dead-lettering, idempotency
+ * and acknowledgement after the effect are the same code as in the Express services. (Nest's own
+ * RMQ transport expects its `{ pattern, data }` framing and acknowledges on receipt by default.)
+ */
+export class DomainEventsTransport extends Server implements CustomTransportStrategy {
+  private consumer: EventConsumer | undefined;
+
+  constructor(private readonly options: DomainEventsTransportOptions) {
+    super();
+  }
+
+  listen(callback: (error?: unknown) => void): void {
+    this.consumer = new EventConsumer(
+      this.options.broker,
+      this.options.logger,
+      {
+        ...this.options,
+        handler: async (event) => {
+          const handler = this.getHandlerByPattern(event.type);
+          // Throwing sends the event through retries to the dead-letter queue: never an ack-and-drop.
+          if (!handler) throw new Error(`no @EventPattern('${event.type}') handler in this service`);
+          await lastValueFrom(this.transformToObservable(await handler(event)), { defaultValue: undefined });
+        },
+      },
+      this.options.metrics,
+    );
+    this.consumer.start().then(
+      () => callback(),
+      (error: unknown) => callback(error),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  on(): never {
+    throw new Error('DomainEventsTransport emits no transport events');
+  }
+
+  unwrap<T>(): T {
+    return this.consumer as T;
+  }
+}

@@ -1,0 +1,20 @@
+import type { CloudEvent } from '@oip/contracts';
+import { parseEvent } from '@oip/contracts';
+import type { EntityManager } from 'typeorm';
+import { OUTBOX_TABLE } from './outbox.entity';
+
+/** Marks a transaction that wrote outbox rows, so the relay is woken once it commits. */
+export const OUTBOX_PENDING = 'oip:outboxPending';
+
+/**
+ * Adds an event to the outbox inside the caller's transaction: `manager` must be the transaction's
+ * EntityManager (from `dataSource.transaction(...)`), so the event commits or rolls back with the
+ * state change. The event is validated against its contract now, not when the relay meets it.
+ */
+export async function enqueueEvent(manager: EntityManager, event: CloudEvent): Promise<void> {
+  const queryRunner = manager.queryRunner;
+  if (!queryRunner?.isTransactionActive) throw new Error('enqueueEvent needs the EntityManager of an open transaction');
+  const payload = parseEvent(JSON.parse(JSON.stringify(event)));
+  await manager.query(`INSERT INTO ${OUTBOX_TABLE} (id, type, payload) VALUES ($1, $2, $3)`, [payload.id, payload.type, JSON.stringify(payload)]);
+  queryRunner.data = { ...queryRunner.data, [OUTBOX_PENDING]: true };
+}

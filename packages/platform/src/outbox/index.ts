@@ -1,0 +1,4 @@
+export * from './enqueue';
+export * from './outbox.entity';
+export * from './outbox-relay';
+export * from './outbox.module';

@@ -1,0 +1,56 @@
+import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Public } from '@oip/platform/nest';
+import { RegisterDto } from '../users/dto/register.dto';
+import { UserView } from '../users/user-view';
+import { UsersService } from '../users/users.service';
+import { AuthService } from './auth.service';
+import { LoginDto } from './dto/login.dto';
+import { RefreshTokenDto } from './dto/refresh-token.dto';
+import { TokenPair } from './token-pair';
+
+@ApiTags('auth')
+@Controller('auth')
+@Public()
+@ApiBadRequestResponse({ description: 'Invalid input, with a field → message map' })
+export class AuthController {
+  constructor(
+    private readonly users: UsersService,
+    private readonly auth: AuthService,
+  ) {}
+
+  @Post('register')
+  @ApiOperation({ summary: 'Create an account (role user)' })
+  @ApiCreatedResponse({ type: UserView })
+  @ApiConflictResponse({ description: 'USER.EMAIL_TAKEN: the e-mail is taken, whatever its case' })
+  register(@Body() dto: RegisterDto): Promise<UserView> {
+    return this.users.register(dto);
+  }
+
+  @Post('login')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Exchange e-mail and password for an access and a refresh token' })
+  @ApiOkResponse({ type: TokenPair })
+  @ApiUnauthorizedResponse({ description: 'AUTH.INVALID_CREDENTIALS' })
+  @ApiTooManyRequestsResponse({ description: 'AUTH.TOO_MANY_ATTEMPTS: too many failed logins for the account or address' })
+  login(@Body() dto: LoginDto, @Ip() ip: string): Promise<TokenPair> {
+    return this.auth.login(dto, ip);
+  }
+
+  @Post('refresh')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Exchange a refresh token (once) for a new pair' })
+  @ApiOkResponse({ type: TokenPair })
+  @ApiUnauthorizedResponse({ description: 'AUTH.INVALID_REFRESH_TOKEN, or AUTH.REFRESH_TOKEN_REUSED (the session is revoked)' })
+  refresh(@Body() dto: RefreshTokenDto): Promise<TokenPair> {
+    return this.auth.refresh(dto);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke the session the refresh token belongs to' })
+  @ApiNoContentResponse({ description: 'Revoked (also when the token was unknown)' })
+  logout(@Body() dto: RefreshTokenDto): Promise<void> {
+    return this.auth.logout(dto);
+  }
+}

@@ -1,0 +1,20 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class TokenPair {
+  @ApiProperty({ description: 'RS256 JWT; verify against /.well-known/jwks.json' })
+  accessToken!: string;
+
+  @ApiProperty({ description: 'Opaque; exchange it once at /auth/refresh for a new pair' })
+  refreshToken!: string;
+
+  @ApiProperty({ enum: ['Bearer'] })
+  tokenType!: 'Bearer';
+
+  @ApiProperty({ description: 'Seconds until the access token expires', example: 900 })
+  expiresIn!: number;
+}
+
+export class Jwks {
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } })
+  keys!: object[];
+}

@@ -1,0 +1,47 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ROLES, type Role } from './roles';
+
+/** What a client ever sees of a user: never the password hash, never the active flag's internals. */
+export class UserView {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ format: 'email', example: 'ann@example.com' })
+  email!: string;
+
+  @ApiProperty({ example: 'Ann' })
+  name!: string;
+
+  @ApiProperty({ enum: ROLES, isArray: true, example: ['user'] })
+  roles!: Role[];
+
+  @ApiProperty()
+  active!: boolean;
+}
+
+export class UserPage {
+  @ApiProperty({ type: [UserView] })
+  items!: UserView[];
+
+  @ApiProperty({ example: 1 })
+  page!: number;
+
+  @ApiProperty({ example: 20 })
+  limit!: number;
+
+  @ApiProperty({ example: 42 })
+  total!: number;
+}
+
+/** The fields a user is read with; `passwordHash` is deliberately not among them. */
+export interface UserRecord {
+  id: string;
+  email: string;
+  name: string;
+  roles: string[];
+  active: boolean;
+}
+
+export function toUserView(user: UserRecord): UserView {
+  return { id: user.id, email: user.email, name: user.name, roles: user.roles as Role[], active: user.active };
+}

@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import type { CloudEvent } from '@oip/contracts';
+import { enqueueEvent } from '@oip/platform/outbox';
+import { DataSource, QueryFailedError } from 'typeorm';
+import { RefreshTokenEntity } from '../auth/refresh-token.entity';
+import type { UserRecord } from './user-view';
+import { UserEntity } from './user.entity';
+import { UserErrors } from './users.errors';
+
+const EMAIL_UNIQUE_INDEX = 'users_email_lower_key';
+const publicColumns = { id: true, email: true, name: true, roles: true, active: true } as const;
+
+export interface NewUser {
+  id: string;
+  email: string;
+  name: string;
+  passwordHash: string;
+  roles: string[];
+}
+
+/** The only place that reads and writes `users`. Returns plain records, never entities. */
+@Injectable()
+export class UsersRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private get users() {
+    return this.dataSource.getRepository(UserEntity);
+  }
+
+  /** Stores the user and its event in one transaction: both commit, or neither. */
+  async createWithEvent(user: NewUser, event: CloudEvent): Promise<UserRecord> {
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        await manager.insert(UserEntity, { ...user, active: true });
+        await enqueueEvent(manager, event);
+        return { id: user.id, email: user.email, name: user.name, roles: user.roles, active: true };
+      });
+    } catch (error) {
+      throw isUniqueViolation(error, EMAIL_UNIQUE_INDEX) ? UserErrors.emailTaken() : error;
+    }
+  }
+
+  /** Creates the user unless the e-mail exists; then makes sure it has `role`. Race-free across instances. */
+  async ensureWithRole(user: NewUser, role: string): Promise<'created' | 'promoted' | 'unchanged'> {
+    const [inserted] = await this.dataSource.query<Array<{ id: string }>>(
+      `INSERT INTO users (id, email, name, password_hash, roles) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT ((lower(email))) DO NOTHING RETURNING id`,
+      [user.id, user.email, user.name, user.passwordHash, user.roles],
+    );
+    if (inserted) return 'created';
+    const [, affected] = await this.dataSource.query<[unknown, number]>(
+      `UPDATE users SET roles = array_append(roles, $2), updated_at = now() WHERE lower(email) = lower($1) AND NOT ($2 = ANY(roles))`,
+      [user.email, role],
+    );
+    return affected > 0 ? 'promoted' : 'unchanged';
+  }
+
+  findById(id: string): Promise<UserRecord | null> {
+    return this.users.findOne({ where: { id }, select: publicColumns });
+  }
+
+  /** The one read that includes the password hash: for checking a login, nothing else. */
+  async findCredentialsByEmail(email: string): Promise<(UserRecord & { passwordHash: string }) | null> {
+    return this.users
+      .createQueryBuilder('user')
+      .select(['user.id', 'user.email', 'user.name', 'user.roles', 'user.active', 'user.passwordHash'])
+      .where('lower(user.email) = lower(:email)', { email })
+      .getOne();
+  }
+
+  async list(page: number, limit: number): Promise<{ items: UserRecord[]; total: number }> {
+    const [items, total] = await this.users.findAndCount({
+      select: publicColumns,
+      order: { createdAt: 'ASC', id: 'ASC' },
+      skip: (page - 1) * limit,
+      take: limit,
+    });
+    return { items, total };
+  }
+
+  async setRoles(id: string, roles: string[]): Promise<UserRecord | null> {
+    const result = await this.users.update({ id }, { roles });
+    return result.affected ? this.findById(id) : null;
+  }
+
+  /** Deactivates the user and revokes every refresh token it holds, in one transaction. */
+  async deactivate(id: string): Promise<UserRecord | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const result = await manager.update(UserEntity, { id }, { active: false });
+      if (!result.affected) return null;
+      await manager
+        .createQueryBuilder()
+        .update(RefreshTokenEntity)
+        .set({ revokedAt: () => 'now()' })
+        .where('user_id = :id AND revoked_at IS NULL', { id })
+        .execute();
+      return manager.findOne(UserEntity, { where: { id }, select: publicColumns });
+    });
+  }
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const driverError = error.driverError as { code?: string; constraint?: string };
+  return driverError.code === '23505' && driverError.constraint === constraint;
+}

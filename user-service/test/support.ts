@@ -1,0 +1,134 @@
+import { generateKeyPairSync, randomInt, randomUUID } from 'node:crypto';
+import assert from 'node:assert/strict';
+import { assertTestDatabaseName, freePort, request, spawnService, startService, waitFor, testInfra, type JsonResponse, type ServiceProcess } from '@oip/testkit';
+
+export const USER_DB = assertTestDatabaseName('users_test');
+export const ISSUER = 'http://user-service';
+export const AUDIENCE = 'order-inventory-platform';
+
+/**
+ * The signing key of the user-service under test, made here so tests can also mint tokens that
+ * are validly signed but wrong in another way (expired, other audience, other issuer).
+ */
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+export const signingKey = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+export const signingKid = `test-${randomUUID().slice(0, 8)}`;
+
+export const ADMIN_EMAIL = `admin-${randomUUID().slice(0, 8)}@example.test`;
+export const ADMIN_PASSWORD = `Admin-${randomUUID()}`;
+
+export function userServiceEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  const { postgres, rabbitmqUrl } = testInfra();
+  return {
+    POSTGRES_HOST: postgres.host,
+    POSTGRES_PORT: String(postgres.port),
+    POSTGRES_USER: postgres.user,
+    POSTGRES_PASSWORD: postgres.password,
+    USER_DB_NAME: USER_DB,
+    RABBITMQ_URL: rabbitmqUrl,
+    // The minimum bcrypt cost keeps the suite fast; production defaults to 12.
+    BCRYPT_COST: '4',
+    JWT_PRIVATE_KEY: signingKey,
+    JWT_KEY_ID: signingKid,
+    JWT_ISSUER: ISSUER,
+    JWT_AUDIENCE: AUDIENCE,
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    OUTBOX_POLL_INTERVAL_MS: '200',
+    LOG_LEVEL: 'info',
+    ...overrides,
+  };
+}
+
+/** user-service on a port chosen first, so that it can verify tokens against its own JWKS. */
+export async function startUserService(overrides: Record<string, string> = {}): Promise<ServiceProcess & { jwksUrl: string }> {
+  const port = await freePort();
+  const jwksUrl = `http://127.0.0.1:${port}/.well-known/jwks.json`;
+  const service = await startOnPort('user-service', { ...userServiceEnv({ JWKS_URL: jwksUrl, ...overrides }), USER_SERVICE_PORT: String(port) }, port);
+  return { ...service, jwksUrl };
+}
+
+/** testkit's startService, on a port known before the process starts. */
+async function startOnPort(name: string, env: Record<string, string>, port: number): Promise<ServiceProcess> {
+  const { child, output, exited } = spawnService(name, env);
+  const url = `http://127.0.0.1:${port}`;
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code));
+  try {
+    await waitFor(async () => {
+      if (exitCode !== undefined) throw new Error(`exited with ${exitCode}`);
+      const answer = await fetch(`${url}/health/live`).catch(() => undefined);
+      return answer?.ok ? true : undefined;
+    }, 30_000);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${name} did not start: ${String(error)}\n${output()}`);
+  }
+  const signal = async (name: NodeJS.Signals) => {
+    if (exitCode === undefined) child.kill(name);
+    return exited;
+  };
+  return { url, port, output, exited, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+}
+
+/** The gateway in front of a user-service; the other upstreams point at nothing (503, as designed) unless given. */
+export function startGateway(users: { url: string; jwksUrl: string }, upstreams: Record<string, string> = {}): Promise<ServiceProcess> {
+  const nowhere = 'http://127.0.0.1:9';
+  return startService('api-gateway', 'GATEWAY_PORT', {
+    JWKS_URL: users.jwksUrl,
+    JWT_ISSUER: ISSUER,
+    JWT_AUDIENCE: AUDIENCE,
+    USER_SERVICE_URL: users.url,
+    PRODUCT_SERVICE_URL: nowhere,
+    ORDER_SERVICE_URL: nowhere,
+    INVENTORY_SERVICE_URL: nowhere,
+    NOTIFICATION_SERVICE_URL: nowhere,
+    ...upstreams,
+  });
+}
+
+export const uniqueEmail = (prefix = 'user'): string => `${prefix}-${randomUUID().slice(0, 12)}@example.test`;
+
+/** A client address of the test's own (user-service trusts X-Forwarded-For from loopback), so throttling counts stay per test. */
+export const clientAddress = (): string => `198.51.100.${randomInt(1, 255)}`;
+export const fromAddress = (ip: string): Record<string, string> => ({ 'x-forwarded-for': ip });
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: string;
+  expiresIn: number;
+}
+
+export interface Account {
+  id: string;
+  email: string;
+  password: string;
+}
+
+export async function register(baseUrl: string, email = uniqueEmail(), password = `pw-${randomUUID()}`): Promise<Account> {
+  const answer = await request<{ id: string }>('POST', `${baseUrl}/auth/register`, { body: { email, password, name: 'Test User' } });
+  assert.equal(answer.status, 201, JSON.stringify(answer.body));
+  return { id: answer.body.id, email, password };
+}
+
+export async function login(baseUrl: string, account: { email: string; password: string }, ip = clientAddress()): Promise<TokenPair> {
+  const answer: JsonResponse<TokenPair> = await request<TokenPair>('POST', `${baseUrl}/auth/login`, {
+    body: { email: account.email, password: account.password },
+    headers: fromAddress(ip),
+  });
+  assert.equal(answer.status, 200, JSON.stringify(answer.body));
+  return answer.body;
+}
+
+/** The test's user_registered events land in notification-service's queue too; leave it none. */
+export async function purgeNotificationQueue(): Promise<void> {
+  const amqp = await import('amqplib');
+  const connection = await amqp.connect(testInfra().rabbitmqUrl);
+  try {
+    const channel = await connection.createChannel();
+    await channel.purgeQueue('notification-service').catch(() => undefined);
+  } finally {
+    await connection.close();
+  }
+}
