@@ -7,3 +7,4 @@ export * from './readiness-check';
 export * from './problem-exception.filter';
 export * from './validation.pipe';
 export * from './auth';
+export * from './domain-events.transport';

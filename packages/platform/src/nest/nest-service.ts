@@ -17,6 +17,9 @@ import { PinoNestLogger } from './pino-nest.logger';
 import { buildNestOpenApiDocument, type NestOpenApiInfo } from './openapi-document';
 import { ProblemExceptionFilter } from './problem-exception.filter';
 import { createValidationPipe } from './validation.pipe';
+import { DomainEventsTransport } from './domain-events.transport';
+import type { EventType } from '@oip/contracts';
+import type { Idempotency } from '../messaging/consumer';
 
 /**
  * The skeleton both NestJS services share, the counterpart of `expressService`: the same logger,
@@ -32,10 +35,15 @@ export interface NestServiceKit extends ServiceKit {
 export interface NestServiceDefinition {
   name: string;
   port: number;
-  config: CommonConfig & { RABBITMQ_URL: string };
+  config: CommonConfig & { RABBITMQ_URL: string; RABBITMQ_PREFETCH: number; RABBITMQ_MAX_RETRIES: number; RABBITMQ_RETRY_BASE_MS: number };
   openApi: NestOpenApiInfo;
   /** The root module, given the kit so it can hand it to Nest's container (see PlatformModule). */
   module(kit: NestServiceKit): DynamicModule;
+  /**
+   * Domain events this service consumes with `@EventPattern(type)` handlers: its queue, and how a
+   * redelivery is recognised (built from the app, e.g. from its DataSource).
+   */
+  events?: { queue: string; types: readonly EventType[]; idempotency(app: INestApplication): Idempotency };
 }
 
 export interface NestService extends Service {
@@ -97,6 +105,28 @@ async function createNestApp(definition: NestServiceDefinition, kit: NestService
   express.use(openApiRoutes(buildNestOpenApiDocument(app, definition.openApi)));
   app.useGlobalFilters(new ProblemExceptionFilter(kit.logger));
   app.useGlobalPipes(createValidationPipe());
+  const events = definition.events;
+  if (events) {
+    const { config } = definition;
+    app.connectMicroservice(
+      {
+        strategy: new DomainEventsTransport({
+          broker: kit.broker,
+          logger: kit.logger,
+          metrics: kit.metrics,
+          queue: events.queue,
+          types: events.types,
+          idempotency: events.idempotency(app),
+          prefetch: config.RABBITMQ_PREFETCH,
+          maxRetries: config.RABBITMQ_MAX_RETRIES,
+          retryBaseMs: config.RABBITMQ_RETRY_BASE_MS,
+        }),
+      },
+      // The global pipe and filter are for HTTP; event handlers get validated CloudEvents.
+      { inheritAppConfig: false },
+    );
+    await app.startAllMicroservices();
+  }
   return app;
 }
 
