@@ -21,10 +21,10 @@ export function typeormIdempotency(dataSource: DataSource): Idempotency {
   return {
     run(consumer, eventId, effect) {
       return dataSource.transaction(async (manager) => {
-        const inserted = (await manager.query(
+        const inserted = await manager.query<unknown[]>(
           `INSERT INTO ${INBOX_TABLE} (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING event_id`,
           [consumer, eventId],
-        )) as unknown[];
+        );
         if (inserted.length === 0) return 'duplicate';
         await transactions.run(manager, effect);
         return 'processed';

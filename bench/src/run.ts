@@ -1,0 +1,91 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gatewayOverhead } from './gateway-overhead';
+import { contention, orderThroughput, timeToConfirmed } from './orders';
+import { adminToken, assertStackReady, freshUsers, serviceRss, services } from './stack';
+
+/**
+ * npm run bench: measures the running local stack and writes bench/results/<time>.json and .md
+ * (and latest.*). Numbers, not assertions: the targets are printed beside what was measured.
+ */
+const seconds = Number(process.env['BENCH_SECONDS'] ?? '10') * 1000;
+
+async function main(): Promise<void> {
+  await assertStackReady();
+  const idle = serviceRss();
+  const peak: Record<string, number> = { ...idle };
+  const sampler = setInterval(() => {
+    for (const [service, rss] of Object.entries(serviceRss())) peak[service] = Math.max(peak[service] ?? 0, rss);
+  }, 250);
+
+  const admin = await adminToken();
+  console.log('[bench] creating users');
+  const users = await freshUsers(Number(process.env['BENCH_USERS'] ?? '40'));
+  console.log('[bench] gateway overhead');
+  const overhead = await gatewayOverhead(admin, seconds, 32);
+  console.log('[bench] order throughput');
+  const throughput = await orderThroughput(admin, users, seconds, 32);
+  console.log('[bench] POST-to-CONFIRMED at 100 orders/s');
+  const confirmation = await timeToConfirmed(admin, users, 100, seconds);
+  console.log('[bench] contention');
+  const contended = await contention(admin, users, 10, 200);
+  clearInterval(sampler);
+
+  const result = {
+    at: new Date().toISOString(),
+    machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
+    gatewayOverhead: overhead,
+    orderThroughput: throughput,
+    timeToConfirmed: confirmation,
+    contention: contended,
+    memoryMiB: Object.fromEntries(services.map((service) => [service, { idle: idle[service], peak: peak[service] }])),
+  };
+  const directory = path.resolve(__dirname, '../../results');
+  mkdirSync(directory, { recursive: true });
+  const stamp = result.at.replace(/[:.]/g, '-');
+  const markdown = report(result);
+  for (const name of [stamp, 'latest']) {
+    writeFileSync(path.join(directory, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(path.join(directory, `${name}.md`), markdown);
+  }
+  console.log(markdown);
+}
+
+function report(r: {
+  at: string;
+  machine: { cores: number; cpu: string | undefined; node: string; memoryGiB: number };
+  gatewayOverhead: Awaited<ReturnType<typeof gatewayOverhead>>;
+  orderThroughput: Awaited<ReturnType<typeof orderThroughput>>;
+  timeToConfirmed: Awaited<ReturnType<typeof timeToConfirmed>>;
+  contention: Awaited<ReturnType<typeof contention>>;
+  memoryMiB: Record<string, { idle: number | undefined; peak: number | undefined }>;
+}): string {
+  const o = r.gatewayOverhead;
+  const t = r.orderThroughput;
+  const c = r.timeToConfirmed;
+  const memoryRows = Object.entries(r.memoryMiB).map(([service, m]) => `| ${service} | ${m.idle ?? '—'} | ${m.peak ?? '—'} | ≤ 200 |`);
+  return `# Benchmark ${r.at}
+
+${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}; the whole stack local (npm start).
+
+| measure | result | target |
+|---|---|---|
+| product read direct to product-service | ${o.direct.okPerSecond} req/s (p99 ${o.direct.latencyMs.p99} ms) | — |
+| product read through the gateway | ${o.gateway.okPerSecond} req/s (p99 ${o.gateway.latencyMs.p99} ms) | ≥ 60 % of direct |
+| gateway / direct | ${Math.round(o.ratio * 100)} % | ≥ 60 % |
+| orders accepted (closed loop, 32 clients) | ${t.okPerSecond} orders/s; statuses ${JSON.stringify(t.statuses)} | ≥ 300 /s |
+| POST /api/orders latency | p50 ${t.latencyMs.p50} ms, p95 ${t.latencyMs.p95} ms, p99 ${t.latencyMs.p99} ms | — |
+| POST → CONFIRMED at ${c.ratePerSecond} orders/s | p50 ${c.msToFinal.p50} ms, p99 ${c.msToFinal.p99} ms (${c.confirmed} confirmed, ${c.rejected} rejected, ${c.stillPending} pending of ${c.accepted}) | p99 ≤ 1000 ms |
+| contention: ${r.contention.buyers} buyers for ${r.contention.stock} units | ${r.contention.confirmed} confirmed, ${r.contention.rejected} rejected; final ${JSON.stringify(r.contention.finalStock)} | confirmed = stock |
+
+| service | RSS idle (MiB) | RSS peak (MiB) | target |
+|---|---|---|---|
+${memoryRows.join('\n')}
+`;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
