@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PlatformModule, type NestServiceKit } from '@oip/platform/nest';
+import { OutboxModule } from '@oip/platform/outbox';
 import type { Config } from './config';
 import { databaseOptions } from './database/database-options';
 import { HealthModule } from './health/health.module';
@@ -12,7 +13,13 @@ export class AppModule {
   static forRoot(config: Config, kit: NestServiceKit): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot(kit, config), TypeOrmModule.forRoot(databaseOptions(config)), HealthModule, OrdersModule],
+      imports: [
+        PlatformModule.forRoot(kit, config),
+        TypeOrmModule.forRoot(databaseOptions(config)),
+        OutboxModule.forRoot({ pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS }),
+        HealthModule,
+        OrdersModule,
+      ],
     };
   }
 }

@@ -1,7 +1,11 @@
 import 'reflect-metadata';
+import { subscriptions } from '@oip/contracts';
 import { nestService, runNestService } from '@oip/platform/nest';
+import { typeormIdempotency } from '@oip/platform/outbox';
+import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { loadServiceConfig } from './config';
+import { ORDER_QUEUE } from './orders/orders.consumer';
 
 runNestService(() => {
   const config = loadServiceConfig();
@@ -11,5 +15,7 @@ runNestService(() => {
     config,
     openApi: { title: 'order-service', version: '1.0.0', description: 'Orders and their lifecycle' },
     module: (kit) => AppModule.forRoot(config, kit),
+    // Inventory's answers, recorded in processed_events in the same transaction as the status change.
+    events: { queue: ORDER_QUEUE, types: subscriptions[ORDER_QUEUE], idempotency: (app) => typeormIdempotency(app.get(DataSource)) },
   });
 });

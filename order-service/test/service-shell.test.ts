@@ -32,7 +32,7 @@ describe('order-service schema', () => {
 
   const insertOrder = async (customerId: string, values: { status?: string; idempotencyKey?: string } = {}): Promise<string> => {
     const { rows } = await db.query<{ id: string }>(
-      `INSERT INTO orders (customer_id, status, total, currency, idempotency_key) VALUES ($1, $2, '12.50', 'EUR', $3) RETURNING id`,
+      `INSERT INTO orders (customer_id, customer_email, status, total, currency, idempotency_key) VALUES ($1, 'c@example.test', $2, '12.50', 'EUR', $3) RETURNING id`,
       [customerId, values.status ?? 'PENDING', values.idempotencyKey ?? null],
     );
     const id = rows[0]?.id;
@@ -55,15 +55,17 @@ describe('order-service schema', () => {
     await service.stop();
   });
 
-  it('When the service has started, then its migration has created orders and order_items', async () => {
+  it('When the service has started, then its migrations have created orders and order_items', async () => {
     const { rows } = await db.query<{ table_name: string; column_name: string }>(
       `SELECT table_name, column_name FROM information_schema.columns
        WHERE table_schema = 'public' AND table_name IN ('orders', 'order_items') ORDER BY table_name, ordinal_position`,
     );
     const columnsOf = (table: string) => rows.filter((row) => row.table_name === table).map((row) => row.column_name);
 
-    assert.deepEqual(columnsOf('orders'), ['id', 'customer_id', 'status', 'total', 'currency', 'idempotency_key', 'created_at', 'updated_at', 'version']);
-    assert.deepEqual(columnsOf('order_items'), ['id', 'order_id', 'product_id', 'name', 'unit_price', 'quantity']);
+    assert.deepEqual(columnsOf('orders'), [
+      'id', 'customer_id', 'status', 'total', 'currency', 'idempotency_key', 'created_at', 'updated_at', 'version', 'customer_email', 'stock_outcome',
+    ]);
+    assert.deepEqual(columnsOf('order_items'), ['id', 'order_id', 'product_id', 'name', 'unit_price', 'quantity', 'position']);
   });
 
   it('When an order is stored, then it starts at version 1 and keeps its total to the cent', async () => {
@@ -91,6 +93,14 @@ describe('order-service schema', () => {
     await insertOrder(customerId, { idempotencyKey: key });
 
     await assert.rejects(insertOrder(customerId, { idempotencyKey: key }), (error: { code?: string }) => error.code === '23505');
+  });
+
+  it('When the service has started, then the outbox and inbox tables exist', async () => {
+    const { rows } = await db.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN ('outbox', 'processed_events') ORDER BY table_name`,
+    );
+
+    assert.deepEqual(rows.map((row) => row.table_name), ['outbox', 'processed_events']);
   });
 
   it('When an order is deleted, then its items go with it', async () => {

@@ -29,4 +29,8 @@ export class OrderItemEntity {
 
   @Column({ type: 'integer' })
   quantity!: number;
+
+  /** The line's place in the order as the customer gave it. */
+  @Column({ type: 'integer', default: 0 })
+  position!: number;
 }

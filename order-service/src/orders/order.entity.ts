@@ -14,6 +14,8 @@ import {
 import { OrderItemEntity } from './order-item.entity';
 import type { OrderStatus } from './order-status';
 
+export type StockOutcome = 'RESERVED' | 'REJECTED';
+
 /**
  * A row of `orders`. The schema is owned by the migrations; this mapping must follow them. Money
  * columns map to strings: PostgreSQL numeric has no JavaScript type that would not round it.
@@ -21,14 +23,20 @@ import type { OrderStatus } from './order-status';
 @Entity({ name: 'orders' })
 @Unique('orders_customer_idempotency_key', ['customerId', 'idempotencyKey'])
 @Index('orders_customer_created_idx', { synchronize: false })
+@Index('orders_status_created_idx', { synchronize: false })
 @Check('orders_status_check', `status IN ('PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED', 'SHIPPED', 'DELIVERED')`)
 @Check('orders_total_check', 'total >= 0')
+@Check('orders_stock_outcome_check', `stock_outcome IN ('RESERVED', 'REJECTED')`)
 export class OrderEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
   @Column({ name: 'customer_id', type: 'uuid' })
   customerId!: string;
+
+  /** From the access token's `email` claim when the order was placed: every order event carries it. */
+  @Column({ name: 'customer_email', type: 'text' })
+  customerEmail!: string;
 
   @Column({ type: 'text', default: 'PENDING' })
   status!: OrderStatus;
@@ -38,6 +46,10 @@ export class OrderEntity {
 
   @Column({ type: 'char', length: 3 })
   currency!: string;
+
+  /** Inventory's answer to order_created; null until it arrives. */
+  @Column({ name: 'stock_outcome', type: 'text', nullable: true })
+  stockOutcome!: StockOutcome | null;
 
   @Column({ name: 'idempotency_key', type: 'text', nullable: true })
   idempotencyKey!: string | null;

@@ -105,6 +105,28 @@ describe('RabbitMQ messaging against a real broker', () => {
     assert.match(String(dead.properties.headers?.['x-last-error']), /downstream is broken/);
   });
 
+  it('When another delivery holds an event longer than the retry budget, then it keeps waiting instead of being dead-lettered', async () => {
+    let attempts = 0;
+    const handled: string[] = [];
+    const { queue } = await consume(
+      async (event) => {
+        attempts += 1;
+        // What mongo idempotency throws while a claim (e.g. of a killed process) is still leased.
+        if (attempts <= 5) throw Object.assign(new Error('event is being handled by another delivery'), { code: 'EVENT.IN_PROGRESS' });
+        handled.push(event.id);
+      },
+      { maxRetries: 2, retryBaseMs: 100 },
+    );
+    const event = stockLow(`p-${randomUUID()}`);
+
+    await publisher.publish(event);
+
+    await waitFor(() => (handled.length > 0 ? true : undefined), 20_000);
+    assert.deepEqual(handled, [event.id]);
+    assert.equal(attempts, 6);
+    assert.equal(await adminChannel.get(dlqOf(queue), { noAck: true }), false);
+  });
+
   it('When the same event is delivered five times, then its effect happens once', async () => {
     const counters = db.collection<{ _id: string; count: number }>('effects');
     let handlerRuns = 0;

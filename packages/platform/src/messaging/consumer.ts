@@ -110,10 +110,15 @@ export class EventConsumer {
         this.logger.info({ eventId: event.id, type: event.type, outcome }, 'event handled');
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        const next = this.delays[attempt];
+        // Another delivery holds the event's claim (often one a killed process left behind, until
+        // its lease expires): waiting is the only thing to do, so it spends no retry — it waits at
+        // the longest delay instead, or it would be dead-lettered before the lease runs out.
+        const waiting = isInProgress(error) && this.delays.length > 0;
+        const nextAttempt = waiting ? Math.min(attempt + 1, this.delays.length - 1) : attempt + 1;
+        const next = waiting ? this.delays[Math.min(attempt, this.delays.length - 1)] : this.delays[attempt];
         if (next !== undefined) {
           this.logger.warn({ err: error, eventId: event.id, type: event.type, attempt: attempt + 1, retryInMs: next }, 'event handler failed, will retry');
-          await this.settle(channel, message, () => this.forward(channel, message, retryQueueOf(this.options.queue, next), reason, attempt + 1));
+          await this.settle(channel, message, () => this.forward(channel, message, retryQueueOf(this.options.queue, next), reason, nextAttempt));
           this.metrics?.eventsConsumed.inc({ type: event.type, outcome: 'retried' });
         } else {
           this.logger.error({ err: error, eventId: event.id, type: event.type, attempts: attempt + 1 }, 'event handler failed for good, dead-lettering');
@@ -146,4 +151,9 @@ export class EventConsumer {
       );
     });
   }
+}
+
+/** `EVENT.IN_PROGRESS` (mongo idempotency's EventInProgressError), by code: instanceof does not cross packages. */
+function isInProgress(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'EVENT.IN_PROGRESS';
 }

@@ -1,0 +1,108 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { formatMinorUnits, parseMinorUnits } from './money';
+import { ORDER_STATUSES, type OrderStatus } from './order-status';
+import type { StockOutcome } from './order.entity';
+
+/** An order as the repository hands it out: plain data, money as decimal strings. */
+export interface OrderLineRecord {
+  productId: string;
+  name: string;
+  unitPrice: string;
+  quantity: number;
+}
+
+export interface OrderRecord {
+  id: string;
+  customerId: string;
+  customerEmail: string;
+  status: OrderStatus;
+  total: string;
+  currency: string;
+  idempotencyKey: string | null;
+  stockOutcome: StockOutcome | null;
+  createdAt: Date;
+  updatedAt: Date;
+  version: number;
+  items: OrderLineRecord[];
+}
+
+export class OrderLineView {
+  @ApiProperty({ example: '6650c0ffee0000000000beef' })
+  productId!: string;
+
+  @ApiProperty({ example: 'Mug', description: 'The product\'s name when the order was placed' })
+  name!: string;
+
+  @ApiProperty({ example: '6.25', description: 'Decimal string; the product\'s price when the order was placed' })
+  unitPrice!: string;
+
+  @ApiProperty({ example: 2 })
+  quantity!: number;
+
+  @ApiProperty({ example: '12.50', description: 'unitPrice × quantity, exactly' })
+  lineTotal!: string;
+}
+
+export class OrderView {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  customerId!: string;
+
+  @ApiProperty({ enum: ORDER_STATUSES, example: 'PENDING' })
+  status!: OrderStatus;
+
+  @ApiProperty({ type: [OrderLineView] })
+  items!: OrderLineView[];
+
+  @ApiProperty({ example: '12.50', description: 'Decimal string, computed by the service' })
+  total!: string;
+
+  @ApiProperty({ example: 'EUR' })
+  currency!: string;
+
+  @ApiPropertyOptional({ enum: ['RESERVED', 'REJECTED'], nullable: true, description: 'Inventory\'s answer; null while it is awaited' })
+  stockOutcome!: StockOutcome | null;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt!: string;
+
+  @ApiProperty({ example: 1, description: 'Grows by one with every status change' })
+  version!: number;
+}
+
+export class OrderPage {
+  @ApiProperty({ type: [OrderView] })
+  items!: OrderView[];
+
+  @ApiProperty({ example: 1 })
+  page!: number;
+
+  @ApiProperty({ example: 20 })
+  limit!: number;
+
+  @ApiProperty({ example: 42 })
+  total!: number;
+}
+
+export function toOrderView(order: OrderRecord): OrderView {
+  return {
+    id: order.id,
+    customerId: order.customerId,
+    status: order.status,
+    items: order.items.map((line) => ({
+      ...line,
+      lineTotal: formatMinorUnits((parseMinorUnits(line.unitPrice) ?? 0n) * BigInt(line.quantity)),
+    })),
+    total: order.total,
+    currency: order.currency,
+    stockOutcome: order.stockOutcome,
+    createdAt: order.createdAt.toISOString(),
+    updatedAt: order.updatedAt.toISOString(),
+    version: order.version,
+  };
+}

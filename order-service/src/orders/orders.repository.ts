@@ -1,0 +1,179 @@
+import { Injectable } from '@nestjs/common';
+import type { CloudEvent } from '@oip/contracts';
+import { enqueueEvent, transactionManager } from '@oip/platform/outbox';
+import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { OrderItemEntity } from './order-item.entity';
+import type { OrderStatus } from './order-status';
+import type { OrderLineRecord, OrderRecord } from './order-view';
+import { OrderEntity, type StockOutcome } from './order.entity';
+
+const IDEMPOTENCY_KEY_CONSTRAINT = 'orders_customer_idempotency_key';
+
+export interface NewOrder {
+  id: string;
+  customerId: string;
+  customerEmail: string;
+  total: string;
+  currency: string;
+  idempotencyKey: string | null;
+  items: OrderLineRecord[];
+}
+
+export interface OrderFilter {
+  customerId?: string | undefined;
+  status?: OrderStatus | undefined;
+}
+
+/** The customer already placed an order with this Idempotency-Key (a concurrent retry won). */
+export class IdempotencyKeyTaken extends Error {
+  constructor() {
+    super('idempotency key taken');
+    this.name = 'IdempotencyKeyTaken';
+  }
+}
+
+/**
+ * The only place that reads and writes `orders` and `order_items`, and that writes the outbox.
+ * Returns plain records, never entities. Inside an event handler every query runs in the event's
+ * transaction (transactionManager), so the status change, its outbox row and the inbox row that
+ * marks the event as handled commit together.
+ */
+@Injectable()
+export class OrdersRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private get manager(): EntityManager {
+    return transactionManager(this.dataSource);
+  }
+
+  /** Runs `work` in the transaction in progress (an event's), or in a new one. */
+  private inTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const current = this.manager;
+    if (current.queryRunner?.isTransactionActive) return work(current);
+    return this.dataSource.transaction(work);
+  }
+
+  /** The order, its lines and its order_created event, in one transaction: all commit, or none. */
+  async createWithEvent(order: NewOrder, event: CloudEvent): Promise<void> {
+    try {
+      await this.inTransaction(async (manager) => {
+        await manager.insert(OrderEntity, {
+          id: order.id,
+          customerId: order.customerId,
+          customerEmail: order.customerEmail,
+          status: 'PENDING',
+          total: order.total,
+          currency: order.currency,
+          idempotencyKey: order.idempotencyKey,
+        });
+        await manager.insert(
+          OrderItemEntity,
+          order.items.map((line, position) => ({ orderId: order.id, ...line, position })),
+        );
+        await enqueueEvent(manager, event);
+      });
+    } catch (error) {
+      throw isUniqueViolation(error, IDEMPOTENCY_KEY_CONSTRAINT) ? new IdempotencyKeyTaken() : error;
+    }
+  }
+
+  async findById(id: string): Promise<OrderRecord | null> {
+    const order = await this.manager.findOne(OrderEntity, { where: { id } });
+    if (!order) return null;
+    const [withItems] = await this.withItems(this.manager, [order]);
+    return withItems ?? null;
+  }
+
+  async findByIdempotencyKey(customerId: string, idempotencyKey: string): Promise<OrderRecord | null> {
+    const order = await this.manager.findOne(OrderEntity, { where: { customerId, idempotencyKey } });
+    if (!order) return null;
+    const [withItems] = await this.withItems(this.manager, [order]);
+    return withItems ?? null;
+  }
+
+  /** Newest first. */
+  async list(filter: OrderFilter, page: number, limit: number): Promise<{ items: OrderRecord[]; total: number }> {
+    const where: Partial<Pick<OrderEntity, 'customerId' | 'status'>> = {};
+    if (filter.customerId) where.customerId = filter.customerId;
+    if (filter.status) where.status = filter.status;
+    const [orders, total] = await this.manager.findAndCount(OrderEntity, {
+      where,
+      order: { createdAt: 'DESC', id: 'ASC' },
+      skip: (page - 1) * limit,
+      take: limit,
+    });
+    return { items: await this.withItems(this.manager, orders), total };
+  }
+
+  /**
+   * Moves the order from `from` to `to` if — and only if — it is still `from`: a conditional
+   * UPDATE, so of two concurrent changes exactly one wins; the other gets null and must read the
+   * order again. The events `eventsOf` builds from the changed order are enqueued in the same
+   * transaction.
+   */
+  async transition(id: string, from: OrderStatus, to: OrderStatus, eventsOf: (order: OrderRecord) => CloudEvent[]): Promise<OrderRecord | null> {
+    return this.inTransaction(async (manager) => {
+      const [rows] = await manager.query<[Array<{ id: string }>, number]>(
+        `UPDATE orders SET status = $3, version = version + 1, updated_at = now() WHERE id = $1 AND status = $2 RETURNING id`,
+        [id, from, to],
+      );
+      if (rows.length === 0) return null;
+      const order = await manager.findOneOrFail(OrderEntity, { where: { id } });
+      const [changed] = await this.withItems(manager, [order]);
+      if (!changed) return null;
+      for (const event of eventsOf(changed)) await enqueueEvent(manager, event);
+      return changed;
+    });
+  }
+
+  /**
+   * Records inventory's answer, once per order: false when the order is unknown here or already
+   * has an answer (a second answer to the same order_created). The row stays locked until the
+   * transaction ends, so no status change by a person interleaves with the answer's effect.
+   */
+  async recordStockOutcome(id: string, outcome: StockOutcome): Promise<boolean> {
+    return this.inTransaction(async (manager) => {
+      const [rows] = await manager.query<[Array<{ id: string }>, number]>(
+        `UPDATE orders SET stock_outcome = $2, updated_at = now() WHERE id = $1 AND stock_outcome IS NULL RETURNING id`,
+        [id, outcome],
+      );
+      return rows.length > 0;
+    });
+  }
+
+  /** An event about the order without a status change (a cancellation announced late). */
+  async enqueue(event: CloudEvent): Promise<void> {
+    await this.inTransaction((manager) => enqueueEvent(manager, event));
+  }
+
+  private async withItems(manager: EntityManager, orders: OrderEntity[]): Promise<OrderRecord[]> {
+    if (orders.length === 0) return [];
+    const items = await manager
+      .createQueryBuilder(OrderItemEntity, 'item')
+      .where('item.orderId IN (:...ids)', { ids: orders.map((order) => order.id) })
+      .orderBy('item.position', 'ASC')
+      .getMany();
+    return orders.map((order) => ({
+      id: order.id,
+      customerId: order.customerId,
+      customerEmail: order.customerEmail,
+      status: order.status,
+      total: order.total,
+      currency: order.currency.trim(),
+      idempotencyKey: order.idempotencyKey,
+      stockOutcome: order.stockOutcome,
+      createdAt: order.createdAt,
+      updatedAt: order.updatedAt,
+      version: order.version,
+      items: items
+        .filter((item) => item.orderId === order.id)
+        .map((item) => ({ productId: item.productId, name: item.name, unitPrice: item.unitPrice, quantity: item.quantity })),
+    }));
+  }
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const driverError = error.driverError as { code?: string; constraint?: string };
+  return driverError.code === '23505' && driverError.constraint === constraint;
+}
