@@ -46,7 +46,9 @@ async function main(): Promise<void> {
   if (!ready?.ok) throw new Error(`no ready stack at ${gateway}: run "npm start" first`);
 
   step('An admin signs in (created at start-up from ADMIN_EMAIL / ADMIN_PASSWORD)');
-  const admin = (await api<{ accessToken: string }>('POST', '/api/auth/login', { body: { email: process.env['ADMIN_EMAIL'] ?? 'admin@example.com', password: process.env['ADMIN_PASSWORD'] ?? 'ChangeMe-Admin-123' } })).body.accessToken;
+  const adminLogin = await api<{ accessToken: string }>('POST', '/api/auth/login', { body: { email: process.env['ADMIN_EMAIL'] ?? 'admin@example.com', password: process.env['ADMIN_PASSWORD'] ?? 'ChangeMe-Admin-123' } });
+  if (adminLogin.status !== 200) throw new Error('the admin cannot log in: start the stack with ADMIN_EMAIL / ADMIN_PASSWORD set (npm start uses .env, else .env.example) and pass the same to the demo');
+  const admin = adminLogin.body.accessToken;
 
   step('The admin creates a small catalogue; inventory-service learns of each product by event');
   const tag = randomUUID().slice(0, 6);
@@ -59,11 +61,12 @@ async function main(): Promise<void> {
     const { stock, ...product } = item;
     const created = await api<{ id: string }>('POST', '/api/products', { body: product, token: admin });
     ids.push(created.body.id);
+    // The stock record appears once inventory-service has consumed product_created.
     for (let attempt = 0; attempt < 50; attempt += 1) {
-      const set = await api('PUT', `/api/inventory/${created.body.id}/quantity`, { body: { quantity: stock }, token: admin, quiet: attempt > 0 });
-      if (set.status === 200) break;
+      if ((await api('GET', `/api/inventory/${created.body.id}`, { token: admin, quiet: true })).status === 200) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    await api('PUT', `/api/inventory/${created.body.id}/quantity`, { body: { quantity: stock }, token: admin });
   }
   const [lamp, notebook] = ids as [string, string];
 

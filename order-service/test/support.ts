@@ -6,7 +6,7 @@ import {
   assertTestDatabaseName,
   freePort,
   request,
-  spawnService,
+  startService,
   testInfra,
   waitFor,
   type JsonResponse,
@@ -144,26 +144,7 @@ export class Stack {
   /** Starts (or restarts) one service on its port and waits until it answers /health/live. */
   async startOne(service: ServiceName, extra: Env = {}): Promise<ServiceProcess> {
     const port = this.ports[service];
-    const env = { ...this.envOf(service), ...this.overrides[service], ...extra, [portVariables[service]]: String(port) };
-    const { child, output, exited } = spawnService(service, env);
-    const url = `http://127.0.0.1:${port}`;
-    let exitCode: number | null | undefined;
-    void exited.then((code) => (exitCode = code));
-    try {
-      await waitFor(async () => {
-        if (exitCode !== undefined) throw new Error(`exited with ${exitCode}`);
-        const answer = await fetch(`${url}/health/live`).catch(() => undefined);
-        return answer?.ok ? true : undefined;
-      }, 30_000);
-    } catch (error) {
-      child.kill('SIGKILL');
-      throw new Error(`${service} did not start: ${String(error)}\n${output()}`);
-    }
-    const signal = async (name: NodeJS.Signals) => {
-      if (exitCode === undefined) child.kill(name);
-      return exited;
-    };
-    const process: ServiceProcess = { url, port, output, exited, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+    const process = await startService(service, portVariables[service], { ...this.envOf(service), ...this.overrides[service], ...extra }, port);
     this.processes.set(service, process);
     return process;
   }

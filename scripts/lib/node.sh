@@ -22,10 +22,14 @@ build_all() {
   (cd "$ROOT" && tsc -b)
 }
 
-# Exports the variables of .env, if there is one, without overriding what is already set.
+# Exports the variables of .env without overriding what is already set; without a .env, the
+# documented defaults of .env.example (which include the first admin's credentials).
 load_dotenv() {
   local file="$ROOT/.env" line name
-  [ -f "$file" ] || return 0
+  if [ ! -f "$file" ]; then
+    file="$ROOT/.env.example"
+    echo "[setup] no .env: using the defaults in .env.example"
+  fi
   while IFS= read -r line || [ -n "$line" ]; do
     case "$line" in ''|'#'*) continue ;; esac
     name="${line%%=*}"

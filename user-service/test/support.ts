@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomInt, randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
-import { assertTestDatabaseName, freePort, request, spawnService, startService, waitFor, testInfra, type JsonResponse, type ServiceProcess } from '@oip/testkit';
+import { assertTestDatabaseName, freePort, request, startService, testInfra, type JsonResponse, type ServiceProcess } from '@oip/testkit';
 
 export const USER_DB = assertTestDatabaseName('users_test');
 export const ISSUER = 'http://user-service';
@@ -44,31 +44,8 @@ export function userServiceEnv(overrides: Record<string, string> = {}): Record<s
 export async function startUserService(overrides: Record<string, string> = {}): Promise<ServiceProcess & { jwksUrl: string }> {
   const port = await freePort();
   const jwksUrl = `http://127.0.0.1:${port}/.well-known/jwks.json`;
-  const service = await startOnPort('user-service', { ...userServiceEnv({ JWKS_URL: jwksUrl, ...overrides }), USER_SERVICE_PORT: String(port) }, port);
+  const service = await startService('user-service', 'USER_SERVICE_PORT', userServiceEnv({ JWKS_URL: jwksUrl, ...overrides }), port);
   return { ...service, jwksUrl };
-}
-
-/** testkit's startService, on a port known before the process starts. */
-async function startOnPort(name: string, env: Record<string, string>, port: number): Promise<ServiceProcess> {
-  const { child, output, exited } = spawnService(name, env);
-  const url = `http://127.0.0.1:${port}`;
-  let exitCode: number | null | undefined;
-  void exited.then((code) => (exitCode = code));
-  try {
-    await waitFor(async () => {
-      if (exitCode !== undefined) throw new Error(`exited with ${exitCode}`);
-      const answer = await fetch(`${url}/health/live`).catch(() => undefined);
-      return answer?.ok ? true : undefined;
-    }, 30_000);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw new Error(`${name} did not start: ${String(error)}\n${output()}`);
-  }
-  const signal = async (name: NodeJS.Signals) => {
-    if (exitCode === undefined) child.kill(name);
-    return exited;
-  };
-  return { url, port, output, exited, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
 }
 
 /** The gateway in front of a user-service; the other upstreams point at nothing (503, as designed) unless given. */

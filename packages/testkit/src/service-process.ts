@@ -43,9 +43,12 @@ export function spawnService(service: string, env: Record<string, string>): { ch
   return { child, output: () => output, exited };
 }
 
-/** Starts a service on a free port and waits until it answers `/health/live`. */
-export async function startService(service: string, portVariable: string, env: Record<string, string>): Promise<ServiceProcess> {
-  const port = await freePort();
+/**
+ * Starts a service and waits until it answers `/health/live`: on a free port, or on `port` when
+ * the caller must know the address first (a JWKS URL, a restart on the same address).
+ */
+export async function startService(service: string, portVariable: string, env: Record<string, string>, port?: number): Promise<ServiceProcess> {
+  port ??= await freePort();
   const { child, output, exited } = spawnService(service, { ...env, [portVariable]: String(port) });
   const url = `http://127.0.0.1:${port}`;
   let exitCode: number | null | undefined;
