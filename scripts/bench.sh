@@ -16,7 +16,8 @@ if ! ready; then
   mkdir -p "$ROOT/.data/logs"
   RATE_LIMIT_PER_MINUTE=100000000 LOG_LEVEL=warn KEEP_INFRA=1 bash "$ROOT/scripts/start.sh" >"$ROOT/.data/logs/bench-stack.log" 2>&1 &
   started=$!
-  trap 'kill -INT $started 2>/dev/null; wait $started 2>/dev/null || true' EXIT
+  # TERM, not INT: a background job of a script starts with SIGINT ignored.
+  trap 'kill -TERM $started 2>/dev/null; wait $started 2>/dev/null || true' EXIT
   for _ in $(seq 1 180); do ready && break; sleep 1; done
   ready || { echo "[bench] the stack did not become ready; see .data/logs/bench-stack.log" >&2; exit 1; }
 fi

@@ -56,14 +56,17 @@ export async function timeToConfirmed(admin: string, users: Array<{ token: strin
       const postedAt = Date.now();
       const index = sequence % users.length;
       const answer = await call<Order>('POST', `${gatewayUrl}/api/orders`, { items: [{ productId: products[sequence % products.length], quantity: 1 }] }, users[index]?.token);
-      return { id: answer.status === 201 ? answer.body.id : '', postedAt, index };
+      return { id: answer.status === 201 ? answer.body.id : '', status: answer.status, postedAt, index };
     },
     { ratePerSecond, durationMs },
   );
   const accepted = posted.filter((order) => order.id);
   const result = await timesToFinal(accepted, (index) => users[accepted[index]?.index ?? 0]?.token ?? '', 60_000);
+  const statuses: Record<string, number> = {};
+  for (const order of posted) statuses[String(order.status)] = (statuses[String(order.status)] ?? 0) + 1;
   return {
     ratePerSecond,
+    statuses,
     posted: posted.length,
     accepted: accepted.length,
     confirmed: result.confirmed,

@@ -76,8 +76,8 @@ ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memoryGiB} GiB, Node ${
 | gateway / direct | ${Math.round(o.ratio * 100)} % | ≥ 60 % |
 | orders accepted (closed loop, 32 clients) | ${t.okPerSecond} orders/s; statuses ${JSON.stringify(t.statuses)} | ≥ 300 /s |
 | POST /api/orders latency | p50 ${t.latencyMs.p50} ms, p95 ${t.latencyMs.p95} ms, p99 ${t.latencyMs.p99} ms | — |
-| POST → CONFIRMED at ${c.ratePerSecond} orders/s | p50 ${c.msToFinal.p50} ms, p99 ${c.msToFinal.p99} ms (${c.confirmed} confirmed, ${c.rejected} rejected, ${c.stillPending} pending of ${c.accepted}) | p99 ≤ 1000 ms |
-| contention: ${r.contention.buyers} buyers for ${r.contention.stock} units | ${r.contention.confirmed} confirmed, ${r.contention.rejected} rejected; final ${JSON.stringify(r.contention.finalStock)} | confirmed = stock |
+| POST → CONFIRMED at ${c.ratePerSecond} orders/s | p50 ${c.msToFinal.p50} ms, p99 ${c.msToFinal.p99} ms (${c.posted} posted, statuses ${JSON.stringify(c.statuses)}, ${c.accepted} accepted: ${c.confirmed} confirmed, ${c.rejected} rejected, ${c.stillPending} pending) | p99 ≤ 1000 ms |
+| contention: ${r.contention.buyers} buyers for ${r.contention.stock} units | ${r.contention.confirmed} confirmed, ${r.contention.rejected} rejected; final on hand ${r.contention.finalStock.onHand}, reserved ${r.contention.finalStock.reserved}, available ${r.contention.finalStock.available}; ${r.contention.buyers - r.contention.confirmed - r.contention.rejected} orders not accepted | confirmed = stock |
 
 | service | RSS idle (MiB) | RSS peak (MiB) | target |
 |---|---|---|---|

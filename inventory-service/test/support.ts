@@ -69,6 +69,8 @@ export class TestBroker {
       prefetch: 50,
       maxRetries: 1,
       retryBaseMs: 100,
+      // An interrupted run cannot leave queues collecting events for ever.
+      queueExpiresMs: 10 * 60_000,
     });
     await consumer.start();
     this.consumers.push({ consumer, queue });

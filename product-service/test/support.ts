@@ -58,6 +58,8 @@ export async function tapEvents(types: EventType[]): Promise<EventTap> {
     prefetch: 50,
     maxRetries: 1,
     retryBaseMs: 100,
+    // An interrupted run cannot leave queues collecting events for ever.
+    queueExpiresMs: 10 * 60_000,
   });
   await consumer.start();
   return {

@@ -33,6 +33,7 @@ load_dotenv() {
   while IFS= read -r line || [ -n "$line" ]; do
     case "$line" in ''|'#'*) continue ;; esac
     name="${line%%=*}"
-    [ -z "${!name+x}" ] && export "$line"
+    if [ -z "${!name+x}" ]; then export "$line"; fi
   done < "$file"
+  return 0
 }

@@ -43,6 +43,9 @@ export function streamProxy(options: ProxyOptions): RequestHandler {
       return;
     }
     const headers = forwardable(req.headers);
+    // Transfer-Encoding is hop-by-hop, but dropping it makes Node write a GET's chunked body raw
+    // onto the upstream connection, where it would parse as a second, unchecked request.
+    if (req.headers['transfer-encoding'] !== undefined) headers['transfer-encoding'] = 'chunked';
     headers['x-forwarded-for'] = [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', ');
     headers['x-forwarded-proto'] = req.protocol;
     headers['x-forwarded-host'] = req.headers.host ?? '';

@@ -60,6 +60,8 @@ describe('RabbitMQ messaging against a real broker', () => {
       prefetch: options.prefetch ?? 10,
       maxRetries: options.maxRetries ?? 3,
       retryBaseMs: options.retryBaseMs ?? 100,
+      // An interrupted run cannot leave queues collecting stock_low events for ever.
+      queueExpiresMs: 10 * 60_000,
     });
     await consumer.start();
     consumers.push(consumer);

@@ -25,6 +25,8 @@ export interface ConsumerOptions {
   prefetch: number;
   maxRetries: number;
   retryBaseMs: number;
+  /** Only for throwaway queues (tests): the broker deletes them after this long unused. */
+  queueExpiresMs?: number;
 }
 
 const ATTEMPT_HEADER = 'x-attempt';
@@ -72,7 +74,7 @@ export class EventConsumer {
   private async subscribe(connection: ChannelModel): Promise<void> {
     const channel = await connection.createConfirmChannel();
     channel.on('error', (error: unknown) => this.logger.warn({ err: error }, 'consumer channel error'));
-    await assertConsumerQueue(channel, this.options.queue, this.options.types, this.delays);
+    await assertConsumerQueue(channel, this.options.queue, this.options.types, this.delays, this.options.queueExpiresMs);
     await channel.prefetch(this.options.prefetch);
     this.channel = channel;
     const { consumerTag } = await channel.consume(

@@ -30,12 +30,16 @@ export async function assertConsumerQueue(
   queue: string,
   types: readonly EventType[],
   delays: number[],
+  /** Only for throwaway queues (tests): the broker deletes them after this long unused. */
+  expiresMs?: number,
 ): Promise<void> {
+  const expires = expiresMs === undefined ? {} : { 'x-expires': expiresMs };
   await assertExchange(channel);
-  await channel.assertQueue(dlqOf(queue), { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  await channel.assertQueue(dlqOf(queue), { durable: true, arguments: { 'x-queue-type': 'quorum', ...expires } });
   await channel.assertQueue(queue, {
     durable: true,
     arguments: {
+      ...expires,
       'x-queue-type': 'quorum',
       'x-delivery-limit': DELIVERY_LIMIT,
       'x-dead-letter-exchange': '',
@@ -47,6 +51,7 @@ export async function assertConsumerQueue(
     await channel.assertQueue(retryQueueOf(queue, delay), {
       durable: true,
       arguments: {
+        ...expires,
         'x-queue-type': 'classic',
         'x-message-ttl': delay,
         'x-dead-letter-exchange': '',
