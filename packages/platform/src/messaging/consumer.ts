@@ -116,8 +116,9 @@ export class EventConsumer {
         // its lease expires): waiting is the only thing to do, so it spends no retry — it waits at
         // the longest delay instead, or it would be dead-lettered before the lease runs out.
         const waiting = isInProgress(error) && this.delays.length > 0;
-        const nextAttempt = waiting ? Math.min(attempt + 1, this.delays.length - 1) : attempt + 1;
-        const next = waiting ? this.delays[Math.min(attempt, this.delays.length - 1)] : this.delays[attempt];
+        // Waiting keeps the attempt count: the retries stay for real failures after the wait.
+        const nextAttempt = waiting ? attempt : attempt + 1;
+        const next = waiting ? this.delays[this.delays.length - 1] : this.delays[attempt];
         if (next !== undefined) {
           this.logger.warn({ err: error, eventId: event.id, type: event.type, attempt: attempt + 1, retryInMs: next }, 'event handler failed, will retry');
           await this.settle(channel, message, () => this.forward(channel, message, retryQueueOf(this.options.queue, next), reason, nextAttempt));

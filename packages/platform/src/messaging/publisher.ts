@@ -35,7 +35,8 @@ export class EventPublisher {
     while (Date.now() < deadline) {
       try {
         const channel = await this.waitForChannel(deadline);
-        await this.publishOnce(channel, event as AnyCloudEvent);
+        // A blocked broker (memory or disk alarm) sends no confirm: bound each attempt by the deadline.
+        await withTimeout(this.publishOnce(channel, event as AnyCloudEvent), deadline - Date.now());
         this.metrics?.eventsPublished.inc({ type: event.type });
         return;
       } catch (error) {
@@ -97,4 +98,12 @@ export class EventPublisher {
       );
     });
   }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no confirm within ${ms} ms`)), Math.max(ms, 0));
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
