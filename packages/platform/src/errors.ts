@@ -87,7 +87,29 @@ export function toProblem(error: unknown): { problem: Problem; expected: boolean
     const detail = status === 413 ? 'The request body is too large' : status === 415 ? 'Unsupported content type' : 'The request body is not valid JSON';
     return { problem: problem(status, code, detail), expected: true };
   }
+  if (isDependencyUnavailable(error)) {
+    return { problem: problem(503, 'DEPENDENCY.UNAVAILABLE', 'A dependency is unavailable or overloaded; try again shortly'), expected: false };
+  }
   return { problem: problem(500, 'INTERNAL', 'An unexpected error occurred'), expected: false };
+}
+
+const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '53300']);
+const unavailableNames = new Set(['MongoServerSelectionError', 'MongoNetworkError', 'MongoNetworkTimeoutError', 'MongoPoolClearedError', 'MongoNotConnectedError']);
+
+/**
+ * A database or broker that is down, restarting or out of connections: the client should retry
+ * (503), and nothing is wrong with its request. Driver errors are matched by code and name, and
+ * pg-pool's acquire timeout by its message (it has neither).
+ */
+export function isDependencyUnavailable(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current && typeof current === 'object' && depth < 3; depth += 1) {
+    const { code, name, message } = current as { code?: unknown; name?: unknown; message?: unknown };
+    if (typeof code === 'string' && unavailableCodes.has(code)) return true;
+    if (typeof name === 'string' && unavailableNames.has(name)) return true;
+    if (typeof message === 'string' && /timeout exceeded when trying to connect|Connection terminated/.test(message)) return true;
+    current = (current as { driverError?: unknown; cause?: unknown }).driverError ?? (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 function httpStatusOf(error: unknown): number | undefined {
