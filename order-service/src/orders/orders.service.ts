@@ -4,7 +4,8 @@ import { currentContext, type AuthenticatedUser, type Logger } from '@oip/platfo
 import { LOGGER } from '@oip/platform/nest';
 import { ProductCatalogue, type ProductLookup } from '../catalogue/product-catalogue';
 import type { CreateOrderDto } from './dto/create-order.dto';
-import { MAX_PAGE_SIZE, type ListOrdersQuery, type PageQuery } from './dto/list-orders.query';
+import { MAX_PAGE_SIZE } from '@oip/platform/nest';
+import type { ListOrdersQuery, PageQuery } from './dto/list-orders.query';
 import { formatMinorUnits, MAX_MINOR_UNITS, orderTotal, parseMinorUnits } from './money';
 import { eventOfChange, orderCreated } from './order-events';
 import { checkTransition, ORDER_STATUSES, type Actor, type OrderStatus } from './order-status';

@@ -5,7 +5,7 @@ import { currentContext, type AuthenticatedUser, type Logger } from '@oip/platfo
 import { LOGGER, SERVICE_CONFIG } from '@oip/platform/nest';
 import type { Config } from '../config';
 import type { ListUsersQuery } from './dto/list-users.query';
-import { MAX_PAGE_SIZE } from './dto/list-users.query';
+import { MAX_PAGE_SIZE } from '@oip/platform/nest';
 import type { RegisterDto } from './dto/register.dto';
 import type { SetRolesDto } from './dto/set-roles.dto';
 import { PasswordHasher } from './password-hasher';

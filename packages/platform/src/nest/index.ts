@@ -8,3 +8,4 @@ export * from './problem-exception.filter';
 export * from './validation.pipe';
 export * from './auth';
 export * from './domain-events.transport';
+export * from './page-query.dto';
