@@ -4,6 +4,7 @@ import path from 'node:path';
 import { gatewayOverhead } from './gateway-overhead';
 import { contention, orderThroughput, timeToConfirmed } from './orders';
 import { adminToken, assertStackReady, freshUsers, serviceRss, services } from './stack';
+import { versions } from './versions';
 
 /**
  * npm run bench: measures the running local stack and writes bench/results/<time>.json and .md
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   const result = {
     at: new Date().toISOString(),
     machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
+    versions: versions(),
     gatewayOverhead: overhead,
     orderThroughput: throughput,
     timeToConfirmed: confirmation,
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
 function report(r: {
   at: string;
   machine: { cores: number; cpu: string | undefined; node: string; memoryGiB: number };
+  versions: Record<string, string>;
   gatewayOverhead: Awaited<ReturnType<typeof gatewayOverhead>>;
   orderThroughput: Awaited<ReturnType<typeof orderThroughput>>;
   timeToConfirmed: Awaited<ReturnType<typeof timeToConfirmed>>;
@@ -67,7 +70,8 @@ function report(r: {
   const memoryRows = Object.entries(r.memoryMiB).map(([service, m]) => `| ${service} | ${m.idle ?? '—'} | ${m.peak ?? '—'} | ≤ 200 |`);
   return `# Benchmark ${r.at}
 
-${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}; the whole stack local (npm start).
+${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memoryGiB} GiB; the whole stack local (npm start).
+Versions: ${Object.entries(r.versions).map(([name, version]) => `${name} ${version}`).join(', ')}.
 
 | measure | result | target |
 |---|---|---|
