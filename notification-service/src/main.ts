@@ -20,7 +20,7 @@ runExpressService(() => {
       // Readiness does not depend on SMTP: while it is down, notifications are stored and retried.
       const mailer = new Mailer(config, kit.logger);
       const notifications = new NotificationService(repository, mailer, { opsEmail: config.OPS_EMAIL, maxSendAttempts: config.RABBITMQ_MAX_RETRIES + 1 }, kit.logger);
-      const consumer = notificationEventsConsumer(kit, db, notifications, {
+      const consumer = notificationEventsConsumer(kit, notifications, {
         prefetch: config.RABBITMQ_PREFETCH,
         maxRetries: config.RABBITMQ_MAX_RETRIES,
         retryBaseMs: config.RABBITMQ_RETRY_BASE_MS,

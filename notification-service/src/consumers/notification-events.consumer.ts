@@ -1,7 +1,5 @@
 import { subscriptions } from '@oip/contracts';
-import { EventConsumer, type ServiceKit } from '@oip/platform';
-import { mongoIdempotency } from '@oip/platform/mongo';
-import type { Connection } from 'mongoose';
+import { EventConsumer, handlerIsIdempotent, type ServiceKit } from '@oip/platform';
 import type { NotificationService } from '../notifications/notifications.service';
 import { isNotifiable } from '../notifications/templates';
 
@@ -14,13 +12,13 @@ export class UnhandledEventTypeError extends Error {
 
 /**
  * Thin: the platform consumer has validated the event against its contract; this narrows it to the
- * types we handle and hands it to the service. The event-id idempotency is a first filter only —
- * the notification's unique (eventId, recipient) index and its attempt claim are what make a
- * redelivery harmless, even when the idempotency record is gone.
+ * types we handle and hands it to the service. No per-event idempotency record: the notification's
+ * unique (eventId, recipient) index and its send-attempt claim already make a redelivery harmless,
+ * and the record cost five MongoDB round trips per event — the largest share of the saga's load on
+ * the benchmark (bench/README.md).
  */
 export function notificationEventsConsumer(
   kit: ServiceKit,
-  db: Connection,
   service: NotificationService,
   options: { prefetch: number; maxRetries: number; retryBaseMs: number },
 ): EventConsumer {
@@ -30,7 +28,7 @@ export function notificationEventsConsumer(
     {
       queue: QUEUE,
       types: subscriptions[QUEUE],
-      idempotency: mongoIdempotency(db),
+      idempotency: handlerIsIdempotent,
       handler: async (event) => {
         if (!isNotifiable(event)) throw new UnhandledEventTypeError(`notification-service does not handle ${event.type} (event ${event.id})`);
         await service.handleEvent(event);

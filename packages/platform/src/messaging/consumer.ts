@@ -14,6 +14,17 @@ export interface Idempotency {
   run(consumer: string, eventId: string, effect: () => Promise<void>): Promise<'processed' | 'duplicate'>;
 }
 
+/**
+ * For handlers whose effect is idempotent by itself (a unique key decides, as notification-service's
+ * (eventId, recipient) index does): no separate record per event, so no extra database round trips.
+ */
+export const handlerIsIdempotent: Idempotency = {
+  async run(_consumer, _eventId, effect) {
+    await effect();
+    return 'processed';
+  },
+};
+
 export type EventHandler = (event: AnyCloudEvent) => Promise<void>;
 
 export interface ConsumerOptions {
