@@ -162,6 +162,26 @@ describe('RabbitMQ messaging against a real broker', () => {
     assert.equal(calls, 0);
   });
 
+  it('When the broker closes the consumer and publisher channels but not the connection, then both reopen by themselves', async () => {
+    const received: string[] = [];
+    const { consumer } = await consume(async (event) => {
+      received.push(event.id);
+    });
+    // Acknowledging a delivery tag the broker never gave is a channel error: it closes that channel
+    // and keeps the connection, as consumer_timeout would.
+    const channelOf = (holder: unknown) => (holder as { channel: Channel | undefined }).channel;
+    const fakeDelivery = { fields: { deliveryTag: 987654 } } as unknown as Parameters<Channel['ack']>[0];
+    channelOf(consumer)?.ack(fakeDelivery);
+    channelOf(publisher)?.ack(fakeDelivery);
+    await waitFor(() => (channelOf(consumer) === undefined && channelOf(publisher) === undefined ? true : undefined), 5_000, 10);
+    const event = stockLow(`p-${randomUUID()}`);
+
+    await publisher.publish(event);
+
+    await waitFor(() => (received.includes(event.id) ? true : undefined), 15_000);
+    assert.ok(broker.isConnected);
+  });
+
   it('When RabbitMQ restarts mid-stream, then publisher and consumer recover by themselves and no confirmed event is lost', { skip: !canStopInfrastructure() && 'infrastructure given by URLs cannot be restarted' }, async () => {
     const received = new Set<string>();
     await consume(async (event) => {

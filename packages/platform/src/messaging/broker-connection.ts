@@ -54,6 +54,18 @@ export class BrokerConnection {
     });
   }
 
+  /**
+   * Re-runs `reopen` shortly after a channel of `connection` closed while the connection itself
+   * stays up (the broker closes channels on its own, e.g. consumer_timeout or a protocol error);
+   * when the whole connection went, the reconnect path re-runs the hooks instead.
+   */
+  reopenWhileConnected(connection: ChannelModel, reopen: () => Promise<void>): void {
+    setTimeout(() => {
+      if (this.closing || this.connection !== connection) return;
+      reopen().catch((error: unknown) => this.logger.warn({ err: error }, 'could not reopen a RabbitMQ channel'));
+    }, 500).unref();
+  }
+
   /** For the readiness check. */
   assertConnected(): void {
     if (!this.connection) throw new Error('not connected to RabbitMQ');

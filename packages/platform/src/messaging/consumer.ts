@@ -85,13 +85,22 @@ export class EventConsumer {
   private async subscribe(connection: ChannelModel): Promise<void> {
     const channel = await connection.createConfirmChannel();
     channel.on('error', (error: unknown) => this.logger.warn({ err: error }, 'consumer channel error'));
+    channel.on('close', () => {
+      if (this.channel !== channel) return;
+      this.channel = undefined;
+      if (!this.stopped) this.broker.reopenWhileConnected(connection, () => this.subscribe(connection));
+    });
     await assertConsumerQueue(channel, this.options.queue, this.options.types, this.delays, this.options.queueExpiresMs);
     await channel.prefetch(this.options.prefetch);
     this.channel = channel;
     const { consumerTag } = await channel.consume(
       this.options.queue,
       (message) => {
-        if (!message) return; // the broker cancelled us (queue deleted); the reconnect path re-subscribes
+        // The broker cancelled us (e.g. the queue was deleted): a fresh channel declares it again.
+        if (!message) {
+          void channel.close().catch(() => undefined);
+          return;
+        }
         const work = this.handle(channel, message).finally(() => this.inFlight.delete(work));
         this.inFlight.add(work);
       },

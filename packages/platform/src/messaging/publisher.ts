@@ -54,7 +54,9 @@ export class EventPublisher {
     channel.setMaxListeners(0);
     channel.on('error', (error: unknown) => this.logger.warn({ err: error }, 'publisher channel error'));
     channel.on('close', () => {
-      if (this.channel === channel) this.channel = undefined;
+      if (this.channel !== channel) return;
+      this.channel = undefined;
+      this.broker.reopenWhileConnected(connection, () => this.openChannel(connection));
     });
     channel.on('return', (message: { fields: { routingKey: string } }) => {
       this.logger.warn({ routingKey: message.fields.routingKey }, 'event had no queue to go to');
