@@ -92,8 +92,11 @@ async function main(): Promise<number> {
   const patterns = process.argv.slice(2);
   const files = patterns.length > 0 ? patterns : ['packages/*/dist/test/**/*.test.js', '*-service/dist/test/**/*.test.js', 'api-gateway/dist/test/**/*.test.js', 'tests/dist/**/*.test.js'];
   const existing = files.filter((pattern) => pattern.includes('*') || existsSync(pattern));
+  // No --test-force-exit: on Node 24 it ended files early while async tests were still running,
+  // and the run reported a pass with tests silently missing. A file that leaks a handle hangs
+  // instead, which CI shows as a failure.
   const code = await new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, ['--test', '--test-force-exit', '--test-concurrency=1', '--test-timeout=300000', '--test-reporter=spec', ...existing], {
+    const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=300000', '--test-reporter=spec', ...existing], {
       cwd: repoRoot,
       env: { ...process.env, ...env, NODE_ENV: 'test' },
       stdio: 'inherit',
