@@ -73,6 +73,8 @@ export class BrokerConnection {
 
   async close(): Promise<void> {
     this.closing = true;
+    // A connection still being made must not outlive the close (it would keep the process alive).
+    await this.connecting?.catch(() => undefined);
     const connection = this.connection;
     this.connection = undefined;
     if (connection) await connection.close().catch(() => undefined);
@@ -87,6 +89,10 @@ export class BrokerConnection {
         const current = connection;
         current.on('error', (error: unknown) => this.logger.warn({ err: error }, 'RabbitMQ connection error'));
         for (const hook of this.hooks) await hook(current);
+        if (this.closing) {
+          await current.close().catch(() => undefined);
+          return;
+        }
         current.on('close', () => this.handleClose(current));
         this.connection = connection;
         this.logger.info({ attempt }, 'connected to RabbitMQ');
