@@ -346,6 +346,10 @@ SELECT format('CREATE DATABASE %I OWNER %I', d, :'user')
  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = d) \gexec
 SQL
     fail_with_log postgres "$LOGS/postgres.log" "creating role/databases failed"
+  # FerretDB's lookups only use indexes with this (see the file): an event trigger, so superuser.
+  as_postgres psql -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCKET_DIR" -p "$POSTGRES_PORT" -U postgres -d ferretdb \
+    <"$ROOT/scripts/sql/ferretdb-lookup-indexes.sql" >/dev/null 2>>"$LOGS/postgres.log" ||
+    fail_with_log postgres "$LOGS/postgres.log" "installing FerretDB's lookup indexes failed"
 }
 
 postgres_stop() {
