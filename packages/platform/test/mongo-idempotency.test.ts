@@ -53,6 +53,54 @@ describe('mongoIdempotency against a real MongoDB-wire server', () => {
     assert.equal(runs, 1);
   });
 
+  it('When the effect fails, then the claim is released and the next delivery runs it', async () => {
+    const idempotency = mongoIdempotency(db);
+    const eventId = randomUUID();
+    let runs = 0;
+
+    await assert.rejects(
+      idempotency.run('c', eventId, async () => {
+        runs += 1;
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
+    const retried = await idempotency.run('c', eventId, async () => {
+      runs += 1;
+    });
+    const duplicate = await idempotency.run('c', eventId, async () => {
+      runs += 1;
+    });
+
+    assert.deepEqual([retried, duplicate, runs], ['processed', 'duplicate', 2]);
+  });
+
+  it('When a holder was only slow and finished after its claim was taken over, then the taker does not run the effect again', async () => {
+    const idempotency = mongoIdempotency(db);
+    const eventId = randomUUID();
+    const past = Date.now() - 1000;
+    // The taker reads the expired claim; the slow holder stamps it before the taker re-checks.
+    await markers().insertOne({ _id: `c:${eventId}`, leaseUntil: new Date(past) });
+    const original = db.collection('processed_events');
+    const findOne = original.findOne.bind(original);
+    let stamped = false;
+    (original as unknown as { findOne: typeof findOne }).findOne = (async (...args: Parameters<typeof findOne>) => {
+      const found = await findOne(...args);
+      if (!stamped) {
+        stamped = true;
+        await markers().updateOne({ _id: `c:${eventId}` }, { $set: { processedAt: new Date() } });
+      }
+      return found;
+    }) as typeof findOne;
+    let runs = 0;
+
+    const outcome = await idempotency.run('c', eventId, async () => {
+      runs += 1;
+    });
+
+    assert.deepEqual([outcome, runs], ['duplicate', 0]);
+  });
+
   it('When five deliveries of one event race, then the effect runs exactly once', async () => {
     const idempotency = mongoIdempotency(db);
     const eventId = randomUUID();

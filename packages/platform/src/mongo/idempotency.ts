@@ -13,18 +13,22 @@ export class EventInProgressError extends Error {
   readonly code = 'EVENT.IN_PROGRESS';
 }
 
+/** How often a claim that vanished between our insert and our read (its holder failed) is tried again. */
+const MAX_CLAIM_ROUNDS = 5;
+
 /**
- * Idempotency for MongoDB consumers, without multi-document transactions and using only inserts
- * and deletes to decide, because those are atomic on MongoDB and on FerretDB 1.x alike while
- * conditional updates are not on FerretDB (see versioned-collection.ts):
- *   - `<key>:done` exists → the effect already ran: a duplicate.
- *   - `<key>` (the claim) → inserted by the one delivery allowed to run the effect now, with a
- *     lease. A claim whose lease has expired (its holder crashed) is taken over by inserting
+ * Idempotency for MongoDB consumers, without multi-document transactions. Who may run the effect is
+ * decided by inserts only, because an insert against a unique key is atomic on MongoDB and on
+ * FerretDB 1.x alike while conditional updates are not on FerretDB (see versioned-collection.ts):
+ *   - `<key>` is the claim, inserted with a lease by the one delivery allowed to run the effect.
+ *     Its holder — and nobody else — stamps it `processedAt` when the effect is done, or deletes it
+ *     when the effect failed so a retry can claim again. A stamped claim means "duplicate".
+ *   - A claim whose lease has expired (its holder crashed) is taken over by inserting
  *     `<claim>><expired lease>`, itself a claim with a lease, so a taker that crashes too is taken
- *     over in turn: nothing is ever updated in place, and no crash leaves an event stuck.
- * After the effect, `<key>:done` is inserted before the claim is deleted, and a new claimant
- * re-checks `done` after claiming, so two deliveries never both run the effect. Handlers are still
- * written as keyed, re-runnable updates: a crash after the effect but before `done` runs it again.
+ *     over in turn. A taker re-reads the claims it took over before running the effect, in case that
+ *     holder was only slow and finished meanwhile.
+ * The happy path is two round trips (insert the claim, stamp it). Handlers are still written as
+ * keyed, re-runnable updates: a crash after the effect but before the stamp runs it again.
  */
 export function mongoIdempotency(connection: Connection, leaseMs = 60_000): Idempotency {
   const markers = connection.collection<Marker>('processed_events');
@@ -37,26 +41,32 @@ export function mongoIdempotency(connection: Connection, leaseMs = 60_000): Idem
       throw error;
     }
   };
-  const isDone = async (key: string) => (await markers.findOne({ _id: `${key}:done` })) !== null;
 
-  /** Returns the id of the claim this delivery now holds, or throws when another delivery holds it. */
-  async function claim(id: string, eventId: string): Promise<string> {
-    const now = Date.now();
-    if (await tryInsert({ _id: id, leaseUntil: new Date(now + leaseMs) })) return id;
-    const lease = (await markers.findOne({ _id: id }))?.leaseUntil?.getTime();
-    if (lease === undefined || lease > now) throw new EventInProgressError(`event ${eventId} is being handled by another delivery`);
-    return claim(`${id}>${lease}`, eventId);
+  /** The id of the claim this delivery now holds, 'duplicate', or throws while another delivery holds it. */
+  async function claim(id: string, eventId: string, takenOver: string[] = []): Promise<string | 'duplicate'> {
+    for (let round = 0; round < MAX_CLAIM_ROUNDS; round += 1) {
+      const now = Date.now();
+      if (await tryInsert({ _id: id, leaseUntil: new Date(now + leaseMs) })) {
+        if (takenOver.length > 0 && (await markers.countDocuments({ _id: { $in: takenOver }, processedAt: { $exists: true } })) > 0) {
+          await markers.deleteOne({ _id: id });
+          return 'duplicate';
+        }
+        return id;
+      }
+      const existing = await markers.findOne({ _id: id });
+      if (!existing) continue; // its holder failed and released it between our insert and read
+      if (existing.processedAt) return 'duplicate';
+      const lease = existing.leaseUntil?.getTime() ?? 0;
+      if (lease > now) break;
+      return claim(`${id}>${lease}`, eventId, [...takenOver, id]);
+    }
+    throw new EventInProgressError(`event ${eventId} is being handled by another delivery`);
   }
 
   return {
     async run(consumer, eventId, effect) {
-      const key = `${consumer}:${eventId}`;
-      if (await isDone(key)) return 'duplicate';
-      const held = await claim(key, eventId);
-      if (await isDone(key)) {
-        await markers.deleteOne({ _id: held });
-        return 'duplicate';
-      }
+      const held = await claim(`${consumer}:${eventId}`, eventId);
+      if (held === 'duplicate') return 'duplicate';
       try {
         await effect();
       } catch (error) {
@@ -64,8 +74,7 @@ export function mongoIdempotency(connection: Connection, leaseMs = 60_000): Idem
         await markers.deleteOne({ _id: held });
         throw error;
       }
-      await tryInsert({ _id: `${key}:done`, processedAt: new Date() });
-      await markers.deleteOne({ _id: held });
+      await markers.updateOne({ _id: held }, { $set: { processedAt: new Date() }, $unset: { leaseUntil: 1 } });
       return 'processed';
     },
   };

@@ -130,9 +130,22 @@ export class VersionedCollection<T extends VersionedDoc> {
     return this.mutex.run(docId, async () => {
       const deadline = Date.now() + this.maxWaitMs;
       for (let attempt = 0; ; attempt += 1) {
-        const { doc: current } = await this.readRolledForward(docId);
-        const decision = decide(current);
-        if (decision.kind === 'unchanged') return decision.result;
+        // First try on the stored document alone: it is the newest version unless a writer is between
+        // its claim and its write-back (or crashed there), and then our claim collides and we roll
+        // forward. Only a decision *not* to write must check for newer claims before it is trusted.
+        const optimistic = attempt === 0;
+        const current = optimistic ? await this.readStored(docId) : (await this.readRolledForward(docId)).doc;
+        let decision: Decision<T, R>;
+        try {
+          decision = decide(current);
+        } catch (error) {
+          if (optimistic && (await this.hasNewerClaim(current))) continue;
+          throw error;
+        }
+        if (decision.kind === 'unchanged') {
+          if (optimistic && (await this.hasNewerClaim(current))) continue;
+          return decision.result;
+        }
         if (!current) throw new Error(`cannot change ${docId}: it does not exist`);
         const version = current.version + 1;
         const claim = { ...decision.claim, _id: VersionedCollection.claimId(docId, version), docId, version, at: new Date(), state: decision.next };
@@ -154,8 +167,17 @@ export class VersionedCollection<T extends VersionedDoc> {
     });
   }
 
+  private async readStored(docId: string): Promise<T | null> {
+    return (await this.docs.findOne({ _id: docId })) as unknown as T | null;
+  }
+
+  private async hasNewerClaim(doc: T | null): Promise<boolean> {
+    if (!doc) return false;
+    return (await this.claimDocs.findOne({ _id: VersionedCollection.claimId(doc._id, doc.version + 1) }, { projection: { _id: 1 } })) !== null;
+  }
+
   private async readRolledForward(docId: string): Promise<{ doc: T | null; stale: boolean }> {
-    const stored = (await this.docs.findOne({ _id: docId })) as unknown as T | null;
+    const stored = await this.readStored(docId);
     if (!stored) return { doc: null, stale: false };
     let doc = stored;
     let newest: Date | undefined;
