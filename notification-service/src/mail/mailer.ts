@@ -1,5 +1,6 @@
 import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import { Semaphore } from '@oip/platform';
 import type { Logger } from 'pino';
 
 export interface MailerConfig {
@@ -34,8 +35,12 @@ export const MAX_SEND_MS = SMTP_TIMEOUTS.connectionTimeout + SMTP_TIMEOUTS.greet
  * the mail server being down must not stop the service from storing notifications; sends fail,
  * are retried, and readiness does not depend on SMTP.
  */
+/** SMTP connections in the pool, and so the number of sends under way at once. */
+export const MAX_CONNECTIONS = 5;
+
 export class Mailer {
   private readonly transport: nodemailer.Transporter<SMTPPool.SentMessageInfo, SMTPPool.Options>;
+  private readonly connections = new Semaphore(MAX_CONNECTIONS);
 
   constructor(
     private readonly config: MailerConfig,
@@ -46,11 +51,19 @@ export class Mailer {
       host: config.SMTP_HOST,
       port: config.SMTP_PORT,
       secure: false,
-      maxConnections: 5,
+      maxConnections: MAX_CONNECTIONS,
       ...SMTP_TIMEOUTS,
     });
     // A pooled connection that breaks while idle must not crash the process; the next send reconnects.
     this.transport.on('error', (error) => this.logger.warn({ err: error }, 'SMTP transport error'));
+  }
+
+  /**
+   * Runs `work` once one of the pool's connections is free for it, so that sends started inside
+   * it do not queue behind others (a send's lease is counted from its claim).
+   */
+  withConnection<R>(work: () => Promise<R>): Promise<R> {
+    return this.connections.run(work);
   }
 
   /** Resolves once the SMTP server accepted the message; rejects otherwise. */

@@ -29,10 +29,14 @@ export type SendClaim =
 export class NotificationRepository {
   constructor(private readonly models: NotificationModels) {}
 
-  /** Stores the notification, or answers the one a previous delivery of the same event stored. */
-  async insertOrGet(plan: NotificationPlan, now: Date): Promise<{ record: NotificationRecord; created: boolean }> {
+  /**
+   * Stores the notification, or answers the one a previous delivery of the same event stored.
+   * A delivery that stores it also holds its first send attempt (`sending`, attempt 1, leased):
+   * the unique insert is that attempt's claim, so the common case needs no attempt row at all.
+   */
+  async insertOrGet(plan: NotificationPlan, now: Date, leaseMs: number): Promise<{ record: NotificationRecord; created: boolean }> {
     try {
-      const created = await this.models.notifications.create({ ...plan, status: 'pending', attempts: 0, createdAt: now });
+      const created = await this.models.notifications.create({ ...plan, status: 'sending', attempts: 1, leaseUntil: new Date(now.getTime() + leaseMs), createdAt: now });
       return { record: created.toObject(), created: true };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
@@ -69,6 +73,8 @@ export class NotificationRepository {
    */
   async claimSend(notification: NotificationRecord, now: Date, leaseMs: number): Promise<SendClaim> {
     if (notification.status === 'sent' || notification.status === 'failed') return { kind: 'finished', status: notification.status };
+    // The storing delivery's first attempt has no row; its lease is on the notification.
+    if (notification.status === 'sending' && notification.leaseUntil && notification.leaseUntil > now) return { kind: 'busy' };
     const notificationId = String(notification._id);
     const latest = await this.models.attempts.findOne({ notificationId }).sort({ attempt: -1 }).lean<SendAttemptRecord>();
     if (latest?.outcome === 'sent') {
@@ -77,7 +83,8 @@ export class NotificationRepository {
       return { kind: 'finished', status: 'sent' };
     }
     if (latest && latest.outcome === undefined && latest.leaseUntil > now) return { kind: 'busy' };
-    const attempt = (latest?.attempt ?? 0) + 1;
+    // The record's count includes an implicit first attempt whose holder crashed without a row.
+    const attempt = Math.max(latest?.attempt ?? 0, notification.attempts) + 1;
     const leaseUntil = new Date(now.getTime() + leaseMs);
     try {
       await this.models.attempts.create({ _id: `${notificationId}:${attempt}`, notificationId, attempt, claimedAt: now, leaseUntil });
@@ -89,9 +96,13 @@ export class NotificationRepository {
     return { kind: 'claimed', attempt };
   }
 
-  /** The SMTP server accepted the message. The attempt row first: it is what a later claim reads. */
+  /**
+   * The SMTP server accepted the message. A claimed attempt's row first: it is what a later claim
+   * reads. The implicit first attempt has no row; should the status write fail, its lease runs out
+   * and the message goes again (at-least-once, with the same Message-ID).
+   */
   async markSent(notification: NotificationRecord, attempt: number, sentAt: Date, messageId: string | undefined): Promise<void> {
-    await this.finishAttempt(notification, attempt, { outcome: 'sent', finishedAt: sentAt });
+    if (attempt > 1) await this.finishAttempt(notification, attempt, { outcome: 'sent', finishedAt: sentAt });
     await this.setStatus(notification._id, { status: 'sent', sentAt, attempts: attempt, ...(messageId ? { messageId } : {}) }, ['leaseUntil', 'lastError']);
   }
 
@@ -106,8 +117,15 @@ export class NotificationRepository {
     return this.models.notifications.hydrate(record).toJSON();
   }
 
+  /** Records how an attempt ended; the implicit first attempt gets its row here (only its holder writes it). */
   private async finishAttempt(notification: NotificationRecord, attempt: number, outcome: Pick<SendAttemptRecord, 'outcome' | 'finishedAt' | 'error'>): Promise<void> {
-    await this.models.attempts.updateOne({ _id: `${String(notification._id)}:${attempt}` }, { $set: outcome });
+    const notificationId = String(notification._id);
+    const claimedAt = notification.updatedAt ?? notification.createdAt;
+    await this.models.attempts.updateOne(
+      { _id: `${notificationId}:${attempt}` },
+      { $set: outcome, $setOnInsert: { notificationId, attempt, claimedAt, leaseUntil: notification.leaseUntil ?? claimedAt } },
+      { upsert: true },
+    );
   }
 
   private async setStatus(id: Types.ObjectId, fields: Partial<NotificationRecord>, unset: Array<keyof NotificationRecord> = []): Promise<void> {

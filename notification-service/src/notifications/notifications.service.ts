@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { MAX_SEND_MS, PermanentMailError, type Mailer } from '../mail/mailer';
 import type { NotificationRecord } from './notification.model';
 import { MailDeliveryError, NotificationBusyError, notificationErrors } from './notifications.errors';
-import type { NotificationRepository } from './notifications.repository';
+import type { NotificationRepository, SendClaim } from './notifications.repository';
 import type { ListNotificationsInput } from './notifications.schemas';
 import { planNotifications, type NotifiableEvent } from './templates';
 
@@ -45,10 +45,14 @@ export class NotificationService {
     const plans = planNotifications(event, { opsEmail: this.options.opsEmail });
     let retry: Error | undefined;
     for (const plan of plans) {
-      const { record, created } = await this.repository.insertOrGet(plan, new Date());
-      if (!created) this.logger.info({ notificationId: String(record._id), status: record.status }, 'notification already stored for this event and recipient');
       try {
-        await this.deliver(record);
+        // A free SMTP connection first, then the claim: a claimed send never waits in the mailer's
+        // queue, so it always starts well inside its lease.
+        await this.mailer.withConnection(async () => {
+          const { record, created } = await this.repository.insertOrGet(plan, new Date(), SEND_LEASE_MS);
+          if (!created) this.logger.info({ notificationId: String(record._id), status: record.status }, 'notification already stored for this event and recipient');
+          await this.deliver(record, created ? { kind: 'claimed', attempt: 1 } : undefined);
+        });
       } catch (error) {
         // The other recipients still get theirs now; the event comes back for this one.
         if (!(error instanceof MailDeliveryError || error instanceof NotificationBusyError)) throw error;
@@ -84,9 +88,9 @@ export class NotificationService {
    * claimed the next attempt sends; a failure releases the attempt (pending) and throws so the event
    * is retried, and the last allowed attempt marks it `failed` instead — kept and visible, not dropped.
    */
-  private async deliver(record: NotificationRecord): Promise<void> {
+  private async deliver(record: NotificationRecord, held?: SendClaim): Promise<void> {
     const notificationId = String(record._id);
-    const claim = await this.repository.claimSend(record, new Date(), SEND_LEASE_MS);
+    const claim = held ?? (await this.repository.claimSend(record, new Date(), SEND_LEASE_MS));
     switch (claim.kind) {
       case 'finished':
         this.logger.info({ notificationId, status: claim.status }, 'notification already handled, not sending again');
