@@ -111,6 +111,36 @@ describe('notification-service: events become stored notifications and e-mails',
     assert.equal((await mail.messagesTo(customer.email)).length, 1);
   });
 
+  it('When the delivery that stored a notification crashed before sending, then the next delivery sends it once, as attempt 2, after its lease', async () => {
+    const customer = newCustomer();
+    const ref = orderRef(customer);
+    const event = publisher.event('order_confirmed', { ...ref, total: '9.90', currency: 'EUR' }, ref.orderId);
+    // What a crashed first delivery leaves: stored, `sending` with attempt 1 and a lapsed lease, no attempt row.
+    const now = Date.now();
+    await db.collection('notifications').insertOne({
+      type: 'order_confirmed',
+      eventId: event.id,
+      orderId: ref.orderId,
+      customerId: customer.customerId,
+      recipient: customer.email,
+      channel: 'email',
+      subject: `Your order ${ref.orderId} is confirmed`,
+      text: 'Total: 9.90 EUR',
+      html: '<p>Total: 9.90 EUR</p>',
+      status: 'sending',
+      attempts: 1,
+      leaseUntil: new Date(now - 1000),
+      createdAt: new Date(now - 120_000),
+      updatedAt: new Date(now - 120_000),
+    });
+
+    const [sent] = await publishUntil(publisher, event, customerNotifications(service, admin, customer.customerId, (items) => items[0]?.status === 'sent'));
+
+    await mail.waitForMessages(customer.email);
+    assert.equal(sent?.attempts, 2);
+    assert.equal((await mail.messagesTo(customer.email)).length, 1);
+  });
+
   it('When an order is rejected for short stock, then the e-mail names the short item with requested and available', async () => {
     const customer = newCustomer();
     const ref = orderRef(customer);
