@@ -14,6 +14,11 @@ export const configSchema = z.object({
   PRODUCT_SERVICE_URL: env.url('http://127.0.0.1:3002'),
   /** Time limit of one product lookup; past it (or with product-service down) POST /orders answers 503. */
   PRODUCT_LOOKUP_TIMEOUT_MS: env.int(2000, 1),
+  /**
+   * How long an active product's name and price, once read, price new orders without asking
+   * product-service again (0: ask every time). A price change reaches orders at most this late.
+   */
+  PRODUCT_CACHE_MS: env.int(1000, 0),
 });
 
 export type Config = z.infer<typeof configSchema>;

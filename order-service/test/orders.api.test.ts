@@ -148,6 +148,36 @@ describe('order API', () => {
     });
   });
 
+  describe('with the product cache on (PRODUCT_CACHE_MS)', () => {
+    before(async () => {
+      await stack.process('order-service').stop();
+      await stack.startOne('order-service', { PRODUCT_CACHE_MS: '60000' });
+    });
+
+    after(async () => {
+      await stack.process('order-service').stop();
+      await stack.startOne('order-service');
+    });
+
+    it('When a product was priced moments ago, then it prices orders from the cache even with product-service down; others answer 503', async () => {
+      const product = await stack.product(5);
+      const first = await stack.placeOrder(customer.token, [{ productId: product.id, quantity: 1 }]);
+      await stack.process('product-service').stop();
+      try {
+        const cached = await stack.placeOrder(customer.token, [{ productId: product.id, quantity: 2 }]);
+        const uncached = await stack.placeOrder(customer.token, [{ productId: 'ffffffffffffffffffffffff', quantity: 1 }]);
+
+        assert.equal(first.status, 201, JSON.stringify(first.body));
+        assert.equal(cached.status, 201, JSON.stringify(cached.body));
+        const line = (order: typeof first.body) => order.items.map(({ productId, name, unitPrice }) => ({ productId, name, unitPrice }));
+        assert.deepEqual(line(cached.body), line(first.body));
+        assert.equal(uncached.status, 503);
+      } finally {
+        await stack.startOne('product-service');
+      }
+    });
+  });
+
   describe('a product-service that does not answer', () => {
     let hanging: Server;
     const held: ServerResponse[] = [];

@@ -213,7 +213,7 @@ export class Stack {
           SMTP_PORT: String(infra.smtp.port),
         };
       case 'order-service':
-        return { ...common, ...postgres, ORDER_DB_NAME: ORDER_DB, PRODUCT_SERVICE_URL: this.url('product-service'), PRODUCT_LOOKUP_TIMEOUT_MS: '1500' };
+        return { ...common, ...postgres, ORDER_DB_NAME: ORDER_DB, PRODUCT_SERVICE_URL: this.url('product-service'), PRODUCT_LOOKUP_TIMEOUT_MS: '1500', PRODUCT_CACHE_MS: '0' };
       case 'api-gateway':
         return {
           JWKS_URL: common['JWKS_URL'] ?? '',

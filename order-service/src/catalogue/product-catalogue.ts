@@ -21,14 +21,55 @@ export type ProductLookup = { status: 'ok'; product: ProductSnapshot } | { statu
  * than 500 or a hang. The caller's token is passed on: product-service shows inactive products
  * to admins only (to anyone else they are 404).
  */
+/** Bounds the cache's memory: past it, the oldest entry makes room. */
+const MAX_CACHED_PRODUCTS = 10_000;
+
 @Injectable()
 export class ProductCatalogue {
+  /**
+   * Recent answers for *active* products, which every caller may see alike (inactive ones are
+   * admin-only, and misses and failures must be asked again), so a burst of orders for the same
+   * products costs product-service one lookup per product per PRODUCT_CACHE_MS. Lookups of one
+   * product that run at the same time share one request.
+   */
+  private readonly recent = new Map<string, { product: ProductSnapshot; until: number }>();
+  private readonly inFlight = new Map<string, Promise<ProductLookup>>();
+
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async get(productId: string, authorization: string | undefined): Promise<ProductLookup> {
+    if (this.config.PRODUCT_CACHE_MS === 0) return this.fetch(productId, authorization);
+    const cached = this.recent.get(productId);
+    if (cached && cached.until > Date.now()) return { status: 'ok', product: cached.product };
+    const pending = this.inFlight.get(productId);
+    if (pending) {
+      const shared = await pending;
+      // Someone else's miss may be a product only they (an admin) can see: ask as ourselves.
+      if (shared.status === 'ok' && shared.product.active) return shared;
+      return this.fetch(productId, authorization);
+    }
+    const lookup = this.fetch(productId, authorization);
+    this.inFlight.set(productId, lookup);
+    try {
+      const answer = await lookup;
+      if (answer.status === 'ok' && answer.product.active) this.remember(answer.product);
+      else this.recent.delete(productId);
+      return answer;
+    } finally {
+      this.inFlight.delete(productId);
+    }
+  }
+
+  private remember(product: ProductSnapshot): void {
+    this.recent.delete(product.id);
+    if (this.recent.size >= MAX_CACHED_PRODUCTS) this.recent.delete(this.recent.keys().next().value as string);
+    this.recent.set(product.id, { product, until: Date.now() + this.config.PRODUCT_CACHE_MS });
+  }
+
+  private async fetch(productId: string, authorization: string | undefined): Promise<ProductLookup> {
     const headers: Record<string, string> = { accept: 'application/json' };
     const requestId = currentContext()?.requestId;
     if (requestId) headers['x-request-id'] = requestId;
