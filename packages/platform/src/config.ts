@@ -51,6 +51,8 @@ export const baseConfigShape = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: env.logLevel(),
   SHUTDOWN_TIMEOUT_MS: env.int(10000, 0),
+  /** Requests one process works on at once; more are refused at once with 503 and Retry-After. */
+  MAX_CONCURRENT_REQUESTS: env.int(256, 1),
   JWKS_URL: env.url('http://127.0.0.1:3001/.well-known/jwks.json'),
   JWT_ISSUER: env.string('http://user-service'),
   JWT_AUDIENCE: env.string('order-inventory-platform'),

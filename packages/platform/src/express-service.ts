@@ -20,6 +20,8 @@ export interface ServiceKit {
   metrics: Metrics;
   health: HealthRegistry;
   verifyToken: VerifyToken;
+  /** More requests than this at once are shed with 503 (MAX_CONCURRENT_REQUESTS). */
+  maxConcurrentRequests: number;
   broker: BrokerConnection | undefined;
   /** The broker, for services that configured one. */
   requireBroker(): BrokerConnection;
@@ -31,6 +33,7 @@ export interface CommonConfig {
   /** Absent for a process that does not use the broker (the gateway). */
   RABBITMQ_URL?: string;
   SHUTDOWN_TIMEOUT_MS: number;
+  MAX_CONCURRENT_REQUESTS: number;
   JWKS_URL: string;
   JWT_ISSUER: string;
   JWT_AUDIENCE: string;
@@ -57,6 +60,7 @@ export function expressService(definition: ExpressServiceDefinition): ExpressSer
     metrics: createMetrics(definition.name),
     health: new HealthRegistry(),
     verifyToken: createJwtVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+    maxConcurrentRequests: config.MAX_CONCURRENT_REQUESTS,
     broker: config.RABBITMQ_URL ? new BrokerConnection(config.RABBITMQ_URL, logger, { name: definition.name }) : undefined,
     requireBroker() {
       if (!this.broker) throw new Error(`${definition.name} was defined without RABBITMQ_URL`);

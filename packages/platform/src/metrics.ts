@@ -8,6 +8,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 export interface Metrics {
   registry: Registry;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
+  requestsShed: Counter;
   eventsPublished: Counter<'type'>;
   eventsConsumed: Counter<'type' | 'outcome'>;
   gauge(name: string, help: string): Gauge;
@@ -24,6 +25,11 @@ export function createMetrics(service: string): Metrics {
       help: 'HTTP request duration by method, route pattern and status',
       labelNames: ['method', 'route', 'status'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    requestsShed: new Counter({
+      name: 'http_requests_shed_total',
+      help: 'Requests refused with 503 because MAX_CONCURRENT_REQUESTS were already in progress',
       registers: [registry],
     }),
     eventsPublished: new Counter({

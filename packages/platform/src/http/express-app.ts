@@ -5,7 +5,8 @@ import { pinoHttp } from 'pino-http';
 import type { HealthRegistry } from '../health';
 import type { Metrics } from '../metrics';
 import { runWithContext } from '../request-context';
-import { errorHandler, notFoundHandler } from './problem-response';
+import { problem } from '../errors';
+import { errorHandler, notFoundHandler, sendProblem } from './problem-response';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const validRequestId = /^[\w.:-]{1,128}$/;
@@ -30,6 +31,38 @@ export function httpMetrics(metrics: Metrics): RequestHandler {
   };
 }
 
+/**
+ * Load shedding: past `limit` requests in progress, a new one is answered 503 with Retry-After at
+ * once instead of queueing. Under overload a queue only grows — memory with it — until requests
+ * time out at the caller anyway; refusing early keeps latency and memory bounded for the requests
+ * that are admitted. Health and metrics are never shed.
+ */
+export function admissionControl(limit: number, metrics: Metrics): RequestHandler {
+  let inProgress = 0;
+  return (req, res, next) => {
+    if (req.path.startsWith('/health') || req.path === '/metrics') {
+      next();
+      return;
+    }
+    if (inProgress >= limit) {
+      metrics.requestsShed.inc();
+      res.setHeader('retry-after', '1');
+      sendProblem(res, problem(503, 'SERVICE.OVERLOADED', 'The service is busy; retry shortly'));
+      return;
+    }
+    inProgress += 1;
+    let done = false;
+    const release = () => {
+      if (done) return;
+      done = true;
+      inProgress -= 1;
+    };
+    res.on('finish', release);
+    res.on('close', release);
+    next();
+  };
+}
+
 export function operationalRoutes(health: HealthRegistry, metrics: Metrics): Router {
   const router = express.Router();
   router.get('/health/live', (_req, res) => {
@@ -49,6 +82,7 @@ export interface HttpAppOptions {
   logger: Logger;
   health: HealthRegistry;
   metrics: Metrics;
+  maxConcurrentRequests: number;
   /** The service's own routes, docs included. */
   routes: Router[];
   bodyLimit?: string;
@@ -62,7 +96,7 @@ export interface HttpAppOptions {
  * What every HTTP process installs first, Express and NestJS services alike: request id, access
  * log, metrics, and the health and metrics endpoints.
  */
-export function installCommonMiddleware(app: Express, options: { logger: Logger; health: HealthRegistry; metrics: Metrics }): void {
+export function installCommonMiddleware(app: Express, options: { logger: Logger; health: HealthRegistry; metrics: Metrics; maxConcurrentRequests: number }): void {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, uniquelocal');
   app.use(requestId);
@@ -79,6 +113,7 @@ export function installCommonMiddleware(app: Express, options: { logger: Logger;
     }),
   );
   app.use(httpMetrics(options.metrics));
+  app.use(admissionControl(options.maxConcurrentRequests, options.metrics));
   app.use(operationalRoutes(options.health, options.metrics));
 }
 

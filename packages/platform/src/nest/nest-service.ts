@@ -61,6 +61,7 @@ export function nestService(definition: NestServiceDefinition): NestService {
     metrics,
     health: new HealthRegistry(),
     verifyToken: createJwtVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+    maxConcurrentRequests: config.MAX_CONCURRENT_REQUESTS,
     broker,
     publisher: new EventPublisher(broker, logger, metrics),
     requireBroker: () => broker,
