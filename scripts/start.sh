@@ -26,7 +26,8 @@ trap stop_all INT TERM EXIT
 for service in "${SERVICES[@]}"; do
   # Each service logs JSON; pino-pretty turns it into one readable, coloured line per event.
   # Process substitution keeps $! the service's own pid, so Ctrl-C reaches it as SIGTERM.
-  (cd "$ROOT/$service" && exec node dist/src/main.js) \
+  # SERVICE_NODE_OPTIONS (heap limits) for the services only, not for the build or the tools.
+  (cd "$ROOT/$service" && NODE_OPTIONS="${SERVICE_NODE_OPTIONS:-}" exec node dist/src/main.js) \
     > >(pino-pretty --colorize --translateTime 'HH:MM:ss.l' --ignore pid,hostname,service --messageFormat "{name} | {msg}") 2>&1 &
   pids+=("$!")
 done
