@@ -62,6 +62,18 @@ describe('VersionedCollection against a real MongoDB-wire server', () => {
     assert.deepEqual([taken.n, taken.version], [0, 2]);
   });
 
+  it('When an update finds nothing to do on a document that lags a claim, then it repairs the stored document', async () => {
+    const id = `counter-${(sequence += 1)}`;
+    await writer().insert({ _id: id, n: 0 });
+    // A writer that crashed a moment ago between its claim and its write-back.
+    await claims().insertOne({ _id: VersionedCollection.claimId(id, 1), docId: id, version: 1, at: new Date(), state: { n: 7 } });
+
+    const seen = await writer().update(id, (current) => ({ kind: 'unchanged', result: current?.n }));
+
+    assert.equal(seen, 7);
+    assert.deepEqual(await docs().findOne({ _id: id }), { _id: id, n: 7, version: 1 });
+  });
+
   it('When a claim collides on another unique key, then the update is rejected as already done', async () => {
     const id = `counter-${(sequence += 1)}`;
     await writer().insert({ _id: id, n: 0 });
