@@ -176,6 +176,24 @@ describe('catalogue and stock together, through the real broker', () => {
       }
     });
 
+    it('When two of three lines are short, then stock_rejected names both and nothing stays held', async () => {
+      const tap = await broker.tap(['stock_reserved', 'stock_rejected']);
+      const stocks = [await stocked(1), await stocked(10), await stocked(2)];
+      const created = order([{ productId: stocks[0]!, quantity: 3 }, { productId: stocks[1]!, quantity: 1 }, { productId: stocks[2]!, quantity: 4 }]);
+
+      await broker.publish('order_created', created, created.orderId, '/order-service');
+      const answer = await tap.next((event) => event.subject === created.orderId);
+
+      const expected = [
+        { productId: stocks[0]!, requested: 3, available: 1 },
+        { productId: stocks[2]!, requested: 4, available: 2 },
+      ];
+      const byId = (a: { productId: string }, b: { productId: string }) => a.productId.localeCompare(b.productId);
+      assert.equal(answer.type, 'stock_rejected');
+      assert.deepEqual([...(answer.data as { shortItems: Array<{ productId: string }> }).shortItems].sort(byId), expected.sort(byId));
+      for (const productId of stocks) assert.equal((await stockOf(productId)).reserved, 0);
+    });
+
     it('When an order is cancelled, then its holds are released', async () => {
       const tap = await broker.tap(['stock_reserved']);
       const productId = await stocked(10);

@@ -49,6 +49,13 @@ export class OrderStockService {
       return;
     }
     for (const line of lines) await this.releaseQuietly(line.productId, orderId);
+    // The lines after the first short one were never tried: name those that are short too, so the
+    // customer learns everything that is missing at once (read only, nothing is held for them).
+    const tried = new Set(short.map((item) => item.productId));
+    for (const line of lines.slice(lines.findIndex((candidate) => tried.has(candidate.productId)) + 1)) {
+      const available = await this.availableOf(line.productId);
+      if (available < line.quantity) short.push({ productId: line.productId, requested: line.quantity, available });
+    }
     await this.publish('stock_rejected', { orderId, reason: 'insufficient stock', shortItems: short }, orderId);
   }
 
