@@ -86,3 +86,25 @@ export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
+
+/**
+ * Waits until no event is waiting in any RabbitMQ queue (two looks in a row), so a phase does not
+ * start while the saga still works through the previous phase's orders. Answers how long it took.
+ */
+export async function waitForSagaIdle(timeoutMs = 180_000): Promise<number> {
+  const port = process.env['RABBITMQ_MANAGEMENT_PORT'] ?? '15672';
+  const auth = Buffer.from(`${process.env['RABBITMQ_USER'] ?? 'app'}:${process.env['RABBITMQ_PASSWORD'] ?? 'app'}`).toString('base64');
+  const started = Date.now();
+  let quietLooks = 0;
+  while (Date.now() - started < timeoutMs) {
+    const answer = await fetch(`http://127.0.0.1:${port}/api/queues?columns=name,messages`, { headers: { authorization: `Basic ${auth}` } });
+    if (!answer.ok) throw new Error(`RabbitMQ management answered ${answer.status}`);
+    const queues = (await answer.json()) as Array<{ name: string; messages?: number }>;
+    // Dead-letter queues keep what they hold; they are not work in progress.
+    const waiting = queues.filter((queue) => !queue.name.endsWith('.dlq')).reduce((sum, queue) => sum + (queue.messages ?? 0), 0);
+    quietLooks = waiting === 0 ? quietLooks + 1 : 0;
+    if (quietLooks >= 2) return Date.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`the saga did not become idle within ${timeoutMs} ms`);
+}
