@@ -62,11 +62,11 @@ describe('VersionedCollection against a real MongoDB-wire server', () => {
     assert.deepEqual([taken.n, taken.version], [0, 2]);
   });
 
-  it('When an update finds nothing to do on a document that lags a claim, then it repairs the stored document', async () => {
+  it('When an update finds nothing to do on a document that lags an old claim, then it repairs the stored document', async () => {
     const id = `counter-${(sequence += 1)}`;
     await writer().insert({ _id: id, n: 0 });
-    // A writer that crashed a moment ago between its claim and its write-back.
-    await claims().insertOne({ _id: VersionedCollection.claimId(id, 1), docId: id, version: 1, at: new Date(), state: { n: 7 } });
+    // A writer that crashed between its claim and its write-back, longer ago than repairAfterMs.
+    await claims().insertOne({ _id: VersionedCollection.claimId(id, 1), docId: id, version: 1, at: new Date(Date.now() - 60_000), state: { n: 7 } });
 
     const seen = await writer().update(id, (current) => ({ kind: 'unchanged', result: current?.n }));
 

@@ -46,6 +46,7 @@ export function admissionControl(limit: number, metrics: Metrics): RequestHandle
     }
     if (inProgress >= limit) {
       metrics.requestsShed.inc();
+      res.locals['shed'] = true;
       res.setHeader('retry-after', '1');
       sendProblem(res, problem(503, 'SERVICE.OVERLOADED', 'The service is busy; retry shortly'));
       return;
@@ -104,7 +105,10 @@ export function installCommonMiddleware(app: Express, options: { logger: Logger;
     pinoHttp({
       logger: options.logger,
       genReqId: (req) => String(req.headers[REQUEST_ID_HEADER]),
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      // A shed request is expected under overload (and counted in metrics): logging each at error
+      // level would flood the log exactly when the process is busiest.
+      customLogLevel: (_req, res, error) =>
+        (res as unknown as { locals?: Record<string, unknown> }).locals?.['shed'] ? 'warn' : error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       autoLogging: { ignore: (req) => req.url?.startsWith('/health') === true || req.url === '/metrics' },
       serializers: {
         req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),

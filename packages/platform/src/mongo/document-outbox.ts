@@ -24,10 +24,12 @@ export interface DocumentOutboxOptions {
   publisher: EventPublisher;
   logger: Logger;
   /**
-   * Removes a published event from its document. Defaults to `$pull`; pass the store's own
-   * lost-update-free update when other writers change the same documents (see VersionedCollection).
+   * Removes a published event from its document; answers false when there was nothing to remove
+   * (another relay did, or the stored document lags its history). Defaults to `$pull`; pass the
+   * store's own lost-update-free update when other writers change the same documents (see
+   * VersionedCollection).
    */
-  remove?: (docId: string, eventId: string) => Promise<void>;
+  remove?: (docId: string, eventId: string) => Promise<boolean>;
   /** How often to look for pending events when not nudged. */
   pollIntervalMs?: number;
   /** Documents taken per pass. */
@@ -44,13 +46,14 @@ export class DocumentOutboxRelay {
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private nudged = false;
-  private readonly remove: (docId: string, eventId: string) => Promise<void>;
+  private readonly remove: (docId: string, eventId: string) => Promise<boolean>;
 
   constructor(private readonly options: DocumentOutboxOptions) {
     this.remove =
       options.remove ??
       (async (docId, eventId) => {
-        await options.collection.updateOne({ _id: docId }, { $pull: { outbox: { id: eventId } } } as never);
+        const result = await options.collection.updateOne({ _id: docId }, { $pull: { outbox: { id: eventId } } } as never);
+        return result.modifiedCount > 0;
       });
   }
 
@@ -74,7 +77,11 @@ export class DocumentOutboxRelay {
     this.loop = undefined;
   }
 
-  /** One pass: publishes what is pending now; answers how many events were published. */
+  /**
+   * One pass: publishes what is pending now; answers how many events were published *and removed*.
+   * An event that could not be removed does not count, so the relay waits for its next poll rather
+   * than republishing it in a tight loop.
+   */
   async drainOnce(): Promise<number> {
     const { collection, publisher, logger } = this.options;
     const docs = (await collection
@@ -87,8 +94,7 @@ export class DocumentOutboxRelay {
       for (const event of doc.outbox ?? []) {
         if (!this.running) return published;
         await publisher.publish(event, this.options.publishTimeoutMs ?? 5_000);
-        await this.remove(doc._id, event.id);
-        published += 1;
+        if (await this.remove(doc._id, event.id)) published += 1;
         logger.debug({ eventId: event.id, type: event.type, docId: doc._id }, 'outbox event published');
       }
     }

@@ -6,6 +6,7 @@ interface Marker {
   _id: string;
   leaseUntil?: Date;
   processedAt?: Date;
+  releasedAt?: Date;
 }
 
 /** Another delivery of the same event is being handled right now; try again later. */
@@ -13,7 +14,7 @@ export class EventInProgressError extends Error {
   readonly code = 'EVENT.IN_PROGRESS';
 }
 
-/** How often a claim that vanished between our insert and our read (its holder failed) is tried again. */
+/** Claims are never deleted; a read that finds none right after a duplicate-key insert is retried this often. */
 const MAX_CLAIM_ROUNDS = 5;
 
 /**
@@ -21,12 +22,13 @@ const MAX_CLAIM_ROUNDS = 5;
  * decided by inserts only, because an insert against a unique key is atomic on MongoDB and on
  * FerretDB 1.x alike while conditional updates are not on FerretDB (see versioned-collection.ts):
  *   - `<key>` is the claim, inserted with a lease by the one delivery allowed to run the effect.
- *     Its holder — and nobody else — stamps it `processedAt` when the effect is done, or deletes it
- *     when the effect failed so a retry can claim again. A stamped claim means "duplicate".
- *   - A claim whose lease has expired (its holder crashed) is taken over by inserting
- *     `<claim>><expired lease>`, itself a claim with a lease, so a taker that crashes too is taken
- *     over in turn. A taker re-reads the claims it took over before running the effect, in case that
- *     holder was only slow and finished meanwhile.
+ *     Its holder — and nobody else — stamps it `processedAt` when the effect is done, or
+ *     `releasedAt` when the effect failed. A claim stamped processed means "duplicate".
+ *   - A claim that was released, or whose lease has expired (its holder crashed), is taken over by
+ *     inserting `<claim>><its lease>`, itself a claim with a lease, so every later delivery meets
+ *     the same chain and only one link is ever live. (Deleting a failed claim instead would let a
+ *     retry start afresh at `<key>` while a taker of that claim still runs.) A taker re-reads the
+ *     claims it took over before running the effect, in case a holder was only slow and finished.
  * The happy path is two round trips (insert the claim, stamp it). Handlers are still written as
  * keyed, re-runnable updates: a crash after the effect but before the stamp runs it again.
  */
@@ -48,16 +50,17 @@ export function mongoIdempotency(connection: Connection, leaseMs = 60_000): Idem
       const now = Date.now();
       if (await tryInsert({ _id: id, leaseUntil: new Date(now + leaseMs) })) {
         if (takenOver.length > 0 && (await markers.countDocuments({ _id: { $in: takenOver }, processedAt: { $exists: true } })) > 0) {
-          await markers.deleteOne({ _id: id });
+          // Done by a holder we took over from: this link is done too, for whoever walks the chain.
+          await markers.updateOne({ _id: id }, { $set: { processedAt: new Date() } });
           return 'duplicate';
         }
         return id;
       }
       const existing = await markers.findOne({ _id: id });
-      if (!existing) continue; // its holder failed and released it between our insert and read
+      if (!existing) continue;
       if (existing.processedAt) return 'duplicate';
       const lease = existing.leaseUntil?.getTime() ?? 0;
-      if (lease > now) break;
+      if (lease > now && !existing.releasedAt) break;
       return claim(`${id}>${lease}`, eventId, [...takenOver, id]);
     }
     throw new EventInProgressError(`event ${eventId} is being handled by another delivery`);
@@ -70,8 +73,8 @@ export function mongoIdempotency(connection: Connection, leaseMs = 60_000): Idem
       try {
         await effect();
       } catch (error) {
-        // Release the claim so a retry can run the effect.
-        await markers.deleteOne({ _id: held });
+        // Release the claim so a retry can take it over and run the effect.
+        await markers.updateOne({ _id: held }, { $set: { releasedAt: new Date() } });
         throw error;
       }
       await markers.updateOne({ _id: held }, { $set: { processedAt: new Date() }, $unset: { leaseUntil: 1 } });

@@ -134,7 +134,7 @@ export class VersionedCollection<T extends VersionedDoc> {
         // its claim and its write-back (or crashed there), and then our claim collides and we roll
         // forward. Only a decision *not* to write must check for newer claims before it is trusted.
         const optimistic = attempt === 0;
-        const read = optimistic ? { doc: await this.readStored(docId), lagging: false } : await this.readRolledForward(docId);
+        const read = optimistic ? { doc: await this.readStored(docId), stale: false } : await this.readRolledForward(docId);
         const current = read.doc;
         let decision: Decision<T, R>;
         try {
@@ -145,9 +145,11 @@ export class VersionedCollection<T extends VersionedDoc> {
         }
         if (decision.kind === 'unchanged') {
           if (optimistic && (await this.hasNewerClaim(current))) continue;
-          // Nothing to write, but the stored document lags a crashed writer's claim: repair it, or
-          // whoever queries stored documents (an outbox relay) keeps acting on the old state.
-          if (current && read.lagging) await this.writeBack(current);
+          // Nothing to write, but the stored document has lagged a claim for longer than a live
+          // writer would take (it crashed): repair it, or whoever queries stored documents (an outbox
+          // relay) keeps acting on the old state. Not sooner: on FerretDB a repair racing the live
+          // writer's own write-back could set the document back a version.
+          if (current && read.stale) await this.writeBack(current);
           return decision.result;
         }
         if (!current) throw new Error(`cannot change ${docId}: it does not exist`);
@@ -180,10 +182,10 @@ export class VersionedCollection<T extends VersionedDoc> {
     return (await this.claimDocs.findOne({ _id: VersionedCollection.claimId(doc._id, doc.version + 1) }, { projection: { _id: 1 } })) !== null;
   }
 
-  /** `lagging`: the stored document is behind its claims; `stale`: for longer than repairAfterMs. */
-  private async readRolledForward(docId: string): Promise<{ doc: T | null; lagging: boolean; stale: boolean }> {
+  /** `stale`: the stored document has lagged its claims for longer than repairAfterMs. */
+  private async readRolledForward(docId: string): Promise<{ doc: T | null; stale: boolean }> {
     const stored = await this.readStored(docId);
-    if (!stored) return { doc: null, lagging: false, stale: false };
+    if (!stored) return { doc: null, stale: false };
     let doc = stored;
     let newest: Date | undefined;
     for (;;) {
@@ -192,7 +194,7 @@ export class VersionedCollection<T extends VersionedDoc> {
       doc = { ...claim.state, _id: docId, version: claim.version } as unknown as T;
       newest = claim.at;
     }
-    return { doc, lagging: newest !== undefined, stale: newest !== undefined && Date.now() - newest.getTime() > this.repairAfterMs };
+    return { doc, stale: newest !== undefined && Date.now() - newest.getTime() > this.repairAfterMs };
   }
 
   /**
