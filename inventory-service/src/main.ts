@@ -25,9 +25,7 @@ runExpressService(() => {
         collection: repository.raw,
         publisher,
         logger: kit.logger,
-        remove: async (productId, eventId) => {
-          await repository.apply(productId, { kind: 'outbox-sent', eventId });
-        },
+        remove: async (productId, eventId) => (await repository.apply(productId, { kind: 'outbox-sent', eventId })).applied,
         pollIntervalMs: config.INVENTORY_OUTBOX_POLL_MS,
       });
       const stock = new StockService(repository, new ProductClient(config.PRODUCT_SERVICE_URL, config.INVENTORY_PRODUCT_TIMEOUT_MS), relay, {

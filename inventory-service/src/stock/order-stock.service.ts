@@ -53,7 +53,11 @@ export class OrderStockService {
     // customer learns everything that is missing at once (read only, nothing is held for them).
     const tried = new Set(short.map((item) => item.productId));
     for (const line of lines.slice(lines.findIndex((candidate) => tried.has(candidate.productId)) + 1)) {
-      const available = await this.availableOf(line.productId);
+      // No stock record: short of everything. Stock that cannot be read now: left out rather than
+      // reported short by mistake.
+      const stock = await this.stock.get(line.productId).catch((error: unknown) => (isStockError(error, 'STOCK.NOT_FOUND') ? null : undefined));
+      if (stock === undefined) continue;
+      const available = stock === null || stock['active'] === false ? 0 : Math.max(0, Number(stock['available'] ?? 0));
       if (available < line.quantity) short.push({ productId: line.productId, requested: line.quantity, available });
     }
     await this.publish('stock_rejected', { orderId, reason: 'insufficient stock', shortItems: short }, orderId);

@@ -64,11 +64,12 @@ export class ProductRepository {
   }
 
   /** Called by the outbox relay once the broker confirmed the event. */
-  async removeOutboxEvent(id: string, eventId: string): Promise<void> {
-    await this.versioned.update(id, (current) => {
-      if (!current?.outbox.some((event: CloudEvent) => event.id === eventId)) return { kind: 'unchanged', result: undefined };
+  /** False when the event was not there to remove (see DocumentOutboxOptions.remove). */
+  removeOutboxEvent(id: string, eventId: string): Promise<boolean> {
+    return this.versioned.update(id, (current) => {
+      if (!current?.outbox.some((event: CloudEvent) => event.id === eventId)) return { kind: 'unchanged', result: false };
       const { _id: _ignored, version: _version, ...state } = current;
-      return { kind: 'change', next: { ...state, outbox: current.outbox.filter((event) => event.id !== eventId) }, result: () => undefined };
+      return { kind: 'change', next: { ...state, outbox: current.outbox.filter((event) => event.id !== eventId) }, result: () => true };
     });
   }
 
