@@ -47,8 +47,9 @@ export class ProductCatalogue {
     const pending = this.inFlight.get(productId);
     if (pending) {
       const shared = await pending;
-      // Someone else's miss may be a product only they (an admin) can see: ask as ourselves.
-      if (shared.status === 'ok' && shared.product.active) return shared;
+      // An active product and an unreachable product-service are the same for everyone; a miss or an
+      // inactive product depends on who asks (admins see inactive ones): ask as ourselves.
+      if ((shared.status === 'ok' && shared.product.active) || shared.status === 'unavailable') return shared;
       return this.fetch(productId, authorization);
     }
     const lookup = this.fetch(productId, authorization);
