@@ -117,7 +117,7 @@ describe('catalogue and stock together, through the real broker', () => {
 
       assert.equal(answers.filter((answer) => answer.status === 200).length, 50);
       assert.equal(answers.filter((answer) => answer.status === 409).length, 150);
-      assert.deepEqual([stock.onHand, stock.reserved, stock.available, stock.holds.length], [50, 50, 0, 50]);
+      assert.deepEqual([stock.onHand, stock.reserved, stock.available, stock.openHolds], [50, 50, 0, 50]);
     } finally {
       await second.kill();
     }
@@ -172,7 +172,7 @@ describe('catalogue and stock together, through the real broker', () => {
       for (const productId of [plenty, scarce]) {
         const stock = await stockOf(productId);
         assert.equal(stock.reserved, 0);
-        assert.equal(stock.holds.length, 0);
+        assert.equal(stock.openHolds, 0);
       }
     });
 

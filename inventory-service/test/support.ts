@@ -91,7 +91,7 @@ export class TestBroker {
   }
 }
 
-export type Stock = Record<string, unknown> & { onHand: number; reserved: number; available: number; holds: Array<{ reference: string; quantity: number }>; applied?: boolean; code?: string };
+export type Stock = Record<string, unknown> & { onHand: number; reserved: number; available: number; openHolds: number; applied?: boolean; code?: string };
 
 /** Waits until inventory-service has the stock record of a product (it arrives by event). */
 export function stockAppears(baseUrl: string, token: string, productId: string, timeoutMs = 20_000): Promise<Stock> {

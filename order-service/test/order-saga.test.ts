@@ -207,12 +207,7 @@ describe('the order saga', () => {
     const assertConsistent = async (productId: string, onHand: number, orderIds: string[]): Promise<Order[]> => {
       const orders = await Promise.all(orderIds.map((id) => stack.settled(id, ['CONFIRMED', 'REJECTED'], 120_000)));
       const confirmed = orders.filter((order) => order.status === 'CONFIRMED');
-      const stock = await waitFor(async () => {
-        const answer = await request<{ onHand: number; reserved: number; available: number; holds: Array<{ reference: string; quantity: number }> }>('GET', `${stack.api}/inventory/${productId}`, {
-          token: stack.admin.token,
-        });
-        return answer.status === 200 ? answer.body : undefined;
-      }, 30_000);
+      const stock = await waitFor(() => stack.stock(productId).catch(() => undefined), 30_000);
 
       assert.equal(stock.onHand, onHand);
       assert.equal(stock.onHand - stock.reserved, stock.available);

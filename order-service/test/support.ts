@@ -83,6 +83,8 @@ export interface Stock {
   onHand: number;
   reserved: number;
   available: number;
+  openHolds: number;
+  /** The open holds as inventory's movement history shows them (see `holdsOf`). */
   holds: Array<{ reference: string; quantity: number }>;
 }
 
@@ -286,7 +288,28 @@ export class Stack {
   async stock(productId: string): Promise<Stock> {
     const answer = await request<Stock>('GET', `${this.api}/inventory/${productId}`, { token: this.admin.token });
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
-    return answer.body;
+    const holds = await this.holdsOf(productId);
+    assert.equal(answer.body.openHolds, holds.length, 'the stock record counts the holds its history shows');
+    return { ...answer.body, holds };
+  }
+
+  /** Holds reserved and not yet released or deducted, replayed from the product's movements (admin API), oldest first. */
+  async holdsOf(productId: string): Promise<Array<{ reference: string; quantity: number }>> {
+    type Movement = { reference?: string; reservedDelta: number };
+    const movements: Movement[] = [];
+    for (let page = 1; ; page += 1) {
+      const answer = await request<{ items: Movement[]; total: number }>('GET', `${this.api}/inventory/${productId}/movements?limit=100&page=${page}`, { token: this.admin.token });
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      movements.push(...answer.body.items);
+      if (movements.length >= answer.body.total || answer.body.items.length === 0) break;
+    }
+    const open = new Map<string, number>();
+    for (const movement of movements.reverse()) {
+      if (!movement.reference) continue;
+      if (movement.reservedDelta > 0) open.set(movement.reference, movement.reservedDelta);
+      if (movement.reservedDelta < 0) open.delete(movement.reference);
+    }
+    return [...open].map(([reference, quantity]) => ({ reference, quantity }));
   }
 
   /** The customer's notifications (their own view through the gateway). */

@@ -8,29 +8,34 @@
 -- growing linearly — and PostgreSQL spent most of the stack's CPU doing them. A GIN
 -- (jsonb_path_ops) index on the same expression serves `@>`: 0.02 ms on the same table.
 --
--- So for every btree index FerretDB creates on `_jsonb -> '<field>'` we add a GIN index on its
--- leading field, via an event trigger (collections are created lazily, by the services), plus a pass
+-- So for every btree index FerretDB creates on `_jsonb -> '<field>'` we add a GIN index on each
+-- of its fields, via an event trigger (collections are created lazily, by the services), plus a pass
 -- over what already exists. FerretDB does not know about these indexes (listIndexes, dropIndexes
 -- and uniqueness are unaffected); dropping a collection drops them with its table. MongoDB itself
 -- (compose) needs none of this.
+
+-- Re-runs report each index that exists already; only warnings are worth the log.
+SET client_min_messages = warning;
 
 CREATE OR REPLACE FUNCTION public.ferretdb_add_lookup_indexes(btree_index oid) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
   idx pg_index%ROWTYPE;
+  key int;
   field text;
 BEGIN
   SELECT * INTO idx FROM pg_index WHERE indexrelid = btree_index;
   IF NOT FOUND OR (SELECT amname FROM pg_am JOIN pg_class ON pg_class.relam = pg_am.oid WHERE pg_class.oid = btree_index) <> 'btree' THEN
     RETURN;
   END IF;
-  -- The leading key is what an equality lookup names; later keys ride along in the recheck.
-  field := substring(pg_get_indexdef(btree_index, 1, true) FROM $re$^\(?_jsonb -> '([^']+)'::text\)?$$re$);
-  IF field IS NULL THEN
-    RETURN;
-  END IF;
-  EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s USING gin ((_jsonb -> %L) jsonb_path_ops)',
-    'gin_' || md5(idx.indrelid::text || ':' || field), idx.indrelid::regclass, field);
+  -- Every key: a lookup by a compound index's second field (e.g. an operation key within a
+  -- product's history) is as selective as the first, often more.
+  FOR key IN 1..idx.indnkeyatts LOOP
+    field := substring(pg_get_indexdef(btree_index, key, true) FROM $re$^\(?_jsonb -> '([^']+)'::text\)?$$re$);
+    CONTINUE WHEN field IS NULL;
+    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s USING gin ((_jsonb -> %L) jsonb_path_ops)',
+      'gin_' || md5(idx.indrelid::text || ':' || field), idx.indrelid::regclass, field);
+  END LOOP;
 END $fn$;
 
 CREATE OR REPLACE FUNCTION public.ferretdb_lookup_indexes_on_ddl() RETURNS event_trigger

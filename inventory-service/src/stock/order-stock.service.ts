@@ -17,7 +17,7 @@ function linesOf(items: Line[]): Line[] {
 
 /**
  * Saga step 2 and 4 for inventory: an order's stock is reserved for all its lines or for none,
- * as holds keyed by the order id inside each stock record. Each hold is one atomic, idempotent
+ * as holds keyed by the order id in each product's stock history. Each hold is one atomic, idempotent
  * operation; when a line cannot be held the lines already held are released (compensation). The
  * answers (stock_reserved / stock_rejected) have ids derived from the order id, so a redelivered
  * order_created that publishes again is deduplicated downstream. A hold reference is single-use,
@@ -36,8 +36,9 @@ export class OrderStockService {
     const short: Array<{ productId: string; requested: number; available: number }> = [];
     for (const line of lines) {
       try {
-        const { stock } = await this.stock.apply(line.productId, { kind: 'reserve', quantity: line.quantity, reference: orderId });
-        if (!stock.holds.some((hold) => hold.reference === orderId)) short.push({ productId: line.productId, requested: line.quantity, available: stock.available });
+        const { stock, held } = await this.stock.apply(line.productId, { kind: 'reserve', quantity: line.quantity, reference: orderId });
+        // Not held: this order's hold on it was released before (a redelivery after a rejection).
+        if (!held) short.push({ productId: line.productId, requested: line.quantity, available: stock.available });
       } catch (error) {
         if (!isStockError(error, 'STOCK.INSUFFICIENT', 'STOCK.NOT_FOUND', 'STOCK.PRODUCT_RETIRED')) throw error;
         short.push({ productId: line.productId, requested: line.quantity, available: await this.availableOf(line.productId) });

@@ -2,17 +2,16 @@ import type { CloudEvent } from '@oip/contracts';
 import { OUTBOX_INDEX } from '@oip/platform/mongo';
 import { Schema, type Connection, type Model } from 'mongoose';
 
-/** A hold: stock reserved for one reference (an order id), released or deducted later. */
-export interface Hold {
-  reference: string;
-  quantity: number;
-  createdAt: Date;
-}
-
 /**
  * One stock record per product (`_id` is the product id). `available` is kept equal to
  * `onHand - reserved` by every change, so rules are plain comparisons on stored fields.
  * `outbox` holds stock_low events until the broker confirmed them (document outbox).
+ *
+ * Holds are not kept in the record: a hold *is* its `reserve:<reference>` movement, and it is closed
+ * by the one `close:<reference>` movement (a release or a deduction) that the unique operation key
+ * allows. The record only counts them (`reserved`, `openHolds`), so it stays the same small size
+ * however many orders wait to ship — each change rewrites it and copies it into the history, and
+ * with the holds inside that cost grew with every open order (bench/README.md).
  */
 export interface StockRecord {
   _id: string;
@@ -24,7 +23,8 @@ export interface StockRecord {
   reserved: number;
   available: number;
   lowStockThreshold: number;
-  holds: Hold[];
+  /** Holds reserved and not yet released or deducted. */
+  openHolds: number;
   active: boolean;
   outbox: CloudEvent[];
   createdAt: Date;
@@ -34,7 +34,8 @@ export interface StockRecord {
 /**
  * A movement: one committed change of a stock record, with the state it produced. Inserting it
  * is what commits the change (see VersionedCollection): `_id` is `<productId>:<version>`, and the
- * unique `(docId, opKey)` makes each reference-keyed operation (`reserve:<ref>` …) happen once.
+ * unique `(docId, opKey)` makes each reference-keyed operation happen once: `reserve:<ref>` opens
+ * a hold, `close:<ref>` releases or deducts it, `deduct:<ref>` takes stock without a hold.
  */
 export interface MovementRecord {
   _id: string;
@@ -63,7 +64,7 @@ const stockSchema = new Schema<StockRecord>(
     reserved: { type: Number, required: true },
     available: { type: Number, required: true },
     lowStockThreshold: { type: Number, required: true },
-    holds: { type: Schema.Types.Mixed, default: [] },
+    openHolds: { type: Number, required: true, default: 0 },
     active: { type: Boolean, required: true },
     outbox: { type: Schema.Types.Mixed, default: [] },
     createdAt: { type: Date, required: true },
@@ -75,7 +76,9 @@ const stockSchema = new Schema<StockRecord>(
     toJSON: {
       transform: (_doc, ret: Record<string, unknown>) => {
         const view: Record<string, unknown> = { ...ret };
-        for (const field of ['_id', '__v', 'outbox', 'version']) delete view[field];
+        // Records written before holds moved into the history carry `holds` and no `openHolds`.
+        if (view['openHolds'] === undefined) view['openHolds'] = Array.isArray(view['holds']) ? view['holds'].length : 0;
+        for (const field of ['_id', '__v', 'outbox', 'version', 'holds']) delete view[field];
         return view;
       },
     },

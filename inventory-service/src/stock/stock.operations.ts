@@ -9,11 +9,13 @@ import type { StockRecord } from './stock.model';
  * error. The repository commits the answer atomically; nothing here touches the database.
  *
  * Reference-keyed operations (reserve, release, deduct) happen once per reference and product:
- *  - reserve   adds a hold {reference, quantity}; needs `available >= quantity`.
- *  - release   removes the hold whole (quantity, if given, must match it).
- *  - deduct    with a hold: consumes it whole (on hand and reserved both drop);
+ *  - reserve   opens a hold {reference, quantity}; needs `available >= quantity`.
+ *  - release   closes the hold whole (quantity, if given, must match it).
+ *  - deduct    with a hold: closes it by consuming it (on hand and reserved both drop);
  *              without one (API only): takes `quantity` straight from available stock.
- * A reference is single-use: reserving again after a release is a no-op, use a new reference.
+ * A hold is its reserve movement; release and deduct need it (`reservation`, read by the
+ * repository), and the unique `close:<reference>` key lets only one of them close it. A reference
+ * is single-use: reserving again after a release is a no-op, use a new reference.
  */
 export type StockOperation =
   | { kind: 'set'; quantity: number; lowStockThreshold?: number | undefined }
@@ -37,15 +39,30 @@ export interface Movement {
 
 export type Outcome = { kind: 'unchanged' } | { kind: 'change'; next: StockState; movement: Movement };
 
+/** What a release or deduct needs of the hold it closes: the reserve movement of its reference. */
+export interface Reservation {
+  quantity: number;
+}
+
 const SOURCE = '/inventory-service';
 
-/** The key that makes an operation happen once; operations without a reference are unique per version. */
-export function opKeyOf(operation: StockOperation, nextVersion: number): string {
+/** The opKey of a hold's reserve movement. */
+export const reserveKey = (reference: string): string => `reserve:${reference}`;
+/** The opKey of the one movement that closes a hold, by release or by deduction. */
+export const closeKey = (reference: string): string => `close:${reference}`;
+
+/**
+ * The key that makes an operation happen once; operations without a reference are unique per
+ * version. `holdClosed`: a release or deduct that closes a hold (rather than a plain deduction).
+ */
+export function opKeyOf(operation: StockOperation, nextVersion: number, holdClosed = false): string {
   switch (operation.kind) {
     case 'reserve':
+      return reserveKey(operation.reference);
     case 'release':
+      return closeKey(operation.reference);
     case 'deduct':
-      return `${operation.kind}:${operation.reference}`;
+      return holdClosed ? closeKey(operation.reference) : `deduct:${operation.reference}`;
     case 'retire':
       return 'retire';
     case 'outbox-sent':
@@ -57,19 +74,30 @@ export function opKeyOf(operation: StockOperation, nextVersion: number): string 
 }
 
 function stateOf(record: StockRecord): StockState {
-  const { _id: _id, version: _version, ...state } = record;
-  return state;
+  // Records written before holds moved into the history carry `holds` and no `openHolds`.
+  const { _id: _id, version: _version, holds, ...state } = record as StockRecord & { holds?: unknown[] };
+  return { ...state, openHolds: state.openHolds ?? holds?.length ?? 0 };
 }
 
-export function decide(current: StockRecord, operation: StockOperation, now: Date, correlation?: { correlationId?: string | undefined; causationId?: string | undefined }): Outcome {
+/**
+ * `reservation`: for release and deduct, the reserve movement of the operation's reference (null:
+ * it was never reserved). Whether the hold is still open is decided by the unique close key when
+ * the change is committed, not here.
+ */
+export function decide(
+  current: StockRecord,
+  operation: StockOperation,
+  now: Date,
+  correlation?: { correlationId?: string | undefined; causationId?: string | undefined },
+  reservation?: Reservation | null,
+): Outcome {
   const productId = current.productId;
   const base = stateOf(current);
   const nextVersion = current.version + 1;
-  const change = (next: StockState, delta: number, reservedDelta: number, extra: { reason?: string; reference?: string } = {}): Outcome => {
+  const change = (next: StockState, delta: number, reservedDelta: number, extra: { reason?: string; reference?: string } = {}, holdClosed = false): Outcome => {
     const withLow = withLowStockEvent(current, { ...next, available: next.onHand - next.reserved, updatedAt: now }, nextVersion, now, correlation);
-    return { kind: 'change', next: withLow, movement: { opKey: opKeyOf(operation, nextVersion), kind: operation.kind, delta, reservedDelta, ...extra } };
+    return { kind: 'change', next: withLow, movement: { opKey: opKeyOf(operation, nextVersion, holdClosed), kind: operation.kind, delta, reservedDelta, ...extra } };
   };
-  const holdOf = (reference: string) => current.holds.find((hold) => hold.reference === reference);
 
   switch (operation.kind) {
     case 'set': {
@@ -86,27 +114,29 @@ export function decide(current: StockRecord, operation: StockOperation, now: Dat
       return change({ ...base, onHand }, operation.delta, 0, { reason: operation.reason });
     }
     case 'reserve': {
-      if (holdOf(operation.reference)) return { kind: 'unchanged' };
+      // A repeat of a reserve collides on its key when committed; the checks below come first only
+      // because a repeat is rare (the repository looks the reservation up when one refuses).
       if (!current.active) throw stockErrors.retired(productId);
       if (current.available < operation.quantity) throw stockErrors.insufficient(productId, operation.quantity, current.available);
-      const holds = [...current.holds, { reference: operation.reference, quantity: operation.quantity, createdAt: now }];
-      return change({ ...base, holds, reserved: current.reserved + operation.quantity }, 0, operation.quantity, { reference: operation.reference });
+      return change({ ...base, openHolds: base.openHolds + 1, reserved: current.reserved + operation.quantity }, 0, operation.quantity, { reference: operation.reference });
     }
     case 'release': {
-      const hold = holdOf(operation.reference);
+      const hold = reservationOf(reservation, operation.kind);
       if (!hold) throw stockErrors.holdNotFound(productId, operation.reference);
       if (operation.quantity !== undefined && operation.quantity !== hold.quantity) throw stockErrors.holdMismatch(productId, operation.reference, hold.quantity);
-      const holds = current.holds.filter((candidate) => candidate !== hold);
-      return change({ ...base, holds, reserved: current.reserved - hold.quantity }, 0, -hold.quantity, { reference: operation.reference });
+      return change({ ...base, openHolds: base.openHolds - 1, reserved: current.reserved - hold.quantity }, 0, -hold.quantity, { reference: operation.reference }, true);
     }
     case 'deduct': {
-      const hold = holdOf(operation.reference);
+      const hold = reservationOf(reservation, operation.kind);
       if (hold) {
         if (operation.quantity !== undefined && operation.quantity !== hold.quantity) throw stockErrors.holdMismatch(productId, operation.reference, hold.quantity);
-        const holds = current.holds.filter((candidate) => candidate !== hold);
-        return change({ ...base, holds, onHand: current.onHand - hold.quantity, reserved: current.reserved - hold.quantity }, -hold.quantity, -hold.quantity, {
-          reference: operation.reference,
-        });
+        return change(
+          { ...base, openHolds: base.openHolds - 1, onHand: current.onHand - hold.quantity, reserved: current.reserved - hold.quantity },
+          -hold.quantity,
+          -hold.quantity,
+          { reference: operation.reference },
+          true,
+        );
       }
       if (operation.holdOnly || operation.quantity === undefined) throw stockErrors.holdNotFound(productId, operation.reference);
       if (!current.active) throw stockErrors.retired(productId);
@@ -123,6 +153,11 @@ export function decide(current: StockRecord, operation: StockOperation, now: Dat
       return { kind: 'change', next: { ...base, outbox: current.outbox.filter((event) => event.id !== operation.eventId) }, movement: { opKey: opKeyOf(operation, nextVersion), kind: 'outbox-sent', delta: 0, reservedDelta: 0 } };
     }
   }
+}
+
+function reservationOf(reservation: Reservation | null | undefined, kind: string): Reservation | null {
+  if (reservation === undefined) throw new Error(`${kind} needs the reservation of its reference`);
+  return reservation;
 }
 
 /** stock_low goes out when available stock falls below the threshold, on the crossing only. */

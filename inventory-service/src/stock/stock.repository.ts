@@ -1,12 +1,14 @@
 import { ClaimRejectedError, DocumentContendedError, isDuplicateKey, VersionedCollection, type StringIdCollection } from '@oip/platform/mongo';
 import { isStockError, stockErrors } from './stock.errors';
 import type { MovementRecord, StockModels, StockRecord } from './stock.model';
-import { decide, type StockOperation, type StockState } from './stock.operations';
+import { closeKey, decide, reserveKey, type Reservation, type StockOperation, type StockState } from './stock.operations';
 
 export interface ApplyResult {
   stock: StockRecord;
   /** False when the operation had already taken effect (same reference) or changed nothing. */
   applied: boolean;
+  /** For a reserve: whether the reference's hold is open now (newly or from before). */
+  held?: boolean;
 }
 
 export interface Correlation {
@@ -49,29 +51,43 @@ export class StockRepository {
   }
 
   async apply(productId: string, operation: StockOperation, correlation?: Correlation): Promise<ApplyResult> {
+    const closes = operation.kind === 'release' || operation.kind === 'deduct';
     try {
-      return await this.versioned.update<ApplyResult>(productId, (current) => {
+      return await this.versioned.update<ApplyResult>(productId, async (current) => {
         if (!current) throw stockErrors.notFound(productId);
-        const outcome = decide(current, operation, new Date(), correlation);
+        const reservation = closes ? await this.reservationOf(productId, operation.reference) : undefined;
+        const outcome = decide(current, operation, new Date(), correlation, reservation);
         if (outcome.kind === 'unchanged') return { kind: 'unchanged', result: { stock: current, applied: false } };
         return {
           kind: 'change',
           next: outcome.next,
           claim: { ...outcome.movement },
-          result: (committed) => ({ stock: committed, applied: true }),
+          result: (committed) => ({ stock: committed, applied: true, ...(operation.kind === 'reserve' ? { held: true } : {}) }),
         };
       });
     } catch (error) {
-      if (error instanceof ClaimRejectedError) return { stock: await this.getOrThrow(productId), applied: false };
+      // The operation's key was taken before: a repeat (or the hold was closed by the other kind).
+      if (error instanceof ClaimRejectedError) return this.repeated(productId, operation);
       if (error instanceof DocumentContendedError) throw stockErrors.contended(productId);
-      // A hold that is gone because this very reference already released or deducted it: a repeat.
-      if (isStockError(error, 'STOCK.HOLD_NOT_FOUND') && (operation.kind === 'release' || operation.kind === 'deduct')) {
-        if (await this.wasDone(productId, [`release:${operation.reference}`, `deduct:${operation.reference}`])) {
-          return { stock: await this.getOrThrow(productId), applied: false };
-        }
+      // A reserve refused for stock it already holds (a redelivered order after the stock ran out).
+      if (operation.kind === 'reserve' && isStockError(error, 'STOCK.INSUFFICIENT', 'STOCK.PRODUCT_RETIRED') && (await this.reservationOf(productId, operation.reference))) {
+        return this.repeated(productId, operation);
       }
       throw error;
     }
+  }
+
+  /** The reserve movement of a reference, i.e. its hold (open or closed); null when never reserved. */
+  async reservationOf(productId: string, reference: string): Promise<Reservation | null> {
+    const movement = await this.models.movements.findOne({ docId: productId, opKey: reserveKey(reference) }, { reservedDelta: 1 }).lean<Pick<MovementRecord, 'reservedDelta'>>();
+    return movement ? { quantity: movement.reservedDelta } : null;
+  }
+
+  private async repeated(productId: string, operation: StockOperation): Promise<ApplyResult> {
+    const stock = await this.getOrThrow(productId);
+    if (operation.kind !== 'reserve') return { stock, applied: false };
+    const closed = (await this.models.movements.exists({ docId: productId, opKey: closeKey(operation.reference) })) !== null;
+    return { stock, applied: false, held: !closed };
   }
 
   async list(options: { includeRetired: boolean; skip: number; limit: number }): Promise<{ items: StockRecord[]; total: number }> {
@@ -91,10 +107,6 @@ export class StockRepository {
       this.models.movements.countDocuments(query),
     ]);
     return { items, total };
-  }
-
-  async wasDone(productId: string, opKeys: string[]): Promise<boolean> {
-    return (await this.models.movements.exists({ docId: productId, opKey: { $in: opKeys } })) !== null;
   }
 
   toView(record: StockRecord): Record<string, unknown> {

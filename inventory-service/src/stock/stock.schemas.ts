@@ -51,7 +51,8 @@ export const StockView = z.object({
   reserved: z.number(),
   available: z.number(),
   lowStockThreshold: z.number(),
-  holds: z.array(z.object({ reference: z.string(), quantity: z.number(), createdAt: z.string() })),
+  /** Holds reserved and not yet released or deducted; each is in the movements, by reference. */
+  openHolds: z.number(),
   active: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),

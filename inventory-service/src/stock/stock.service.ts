@@ -107,7 +107,7 @@ export class StockService {
       reserved: 0,
       available: 0,
       lowStockThreshold: this.defaults.lowStockThreshold,
-      holds: [],
+      openHolds: 0,
       active: true,
       outbox: [],
       createdAt: now,

@@ -44,8 +44,8 @@ export function mongoIdempotency(connection: Connection, leaseMs = 60_000): Idem
     }
   };
 
-  /** The id of the claim this delivery now holds, 'duplicate', or throws while another delivery holds it. */
-  async function claim(id: string, eventId: string, takenOver: string[] = []): Promise<string | 'duplicate'> {
+  /** The claim this delivery now holds, or `duplicate`; throws while another delivery holds it. */
+  async function claim(id: string, eventId: string, takenOver: string[] = []): Promise<{ held: string } | 'duplicate'> {
     for (let round = 0; round < MAX_CLAIM_ROUNDS; round += 1) {
       const now = Date.now();
       if (await tryInsert({ _id: id, leaseUntil: new Date(now + leaseMs) })) {
@@ -54,7 +54,7 @@ export function mongoIdempotency(connection: Connection, leaseMs = 60_000): Idem
           await markers.updateOne({ _id: id }, { $set: { processedAt: new Date() } });
           return 'duplicate';
         }
-        return id;
+        return { held: id };
       }
       const existing = await markers.findOne({ _id: id });
       if (!existing) continue;
@@ -68,8 +68,9 @@ export function mongoIdempotency(connection: Connection, leaseMs = 60_000): Idem
 
   return {
     async run(consumer, eventId, effect) {
-      const held = await claim(`${consumer}:${eventId}`, eventId);
-      if (held === 'duplicate') return 'duplicate';
+      const claimed = await claim(`${consumer}:${eventId}`, eventId);
+      if (claimed === 'duplicate') return 'duplicate';
+      const { held } = claimed;
       try {
         await effect();
       } catch (error) {

@@ -123,10 +123,10 @@ export class VersionedCollection<T extends VersionedDoc> {
 
   /**
    * Reads the newest state, asks `decide` what to do, and commits its answer by claiming the next
-   * version; on a lost race it reads again and asks again. `decide` must be pure (it may run
-   * several times) and may throw a domain error to refuse.
+   * version; on a lost race it reads again and asks again. `decide` must have no effects (it may run
+   * several times; reading other documents is fine) and may throw a domain error to refuse.
    */
-  async update<R>(docId: string, decide: (current: T | null) => Decision<T, R>): Promise<R> {
+  async update<R>(docId: string, decide: (current: T | null) => Decision<T, R> | Promise<Decision<T, R>>): Promise<R> {
     return this.mutex.run(docId, async () => {
       const deadline = Date.now() + this.maxWaitMs;
       for (let attempt = 0; ; attempt += 1) {
@@ -138,7 +138,7 @@ export class VersionedCollection<T extends VersionedDoc> {
         const current = read.doc;
         let decision: Decision<T, R>;
         try {
-          decision = decide(current);
+          decision = await decide(current);
         } catch (error) {
           if (optimistic && (await this.hasNewerClaim(current))) continue;
           throw error;
