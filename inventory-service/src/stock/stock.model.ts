@@ -27,6 +27,8 @@ export interface StockRecord {
   openHolds: number;
   active: boolean;
   outbox: CloudEvent[];
+  /** True while `outbox` holds anything (kept by VersionedCollection; the relay's query). */
+  outboxPending?: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -67,6 +69,7 @@ const stockSchema = new Schema<StockRecord>(
     openHolds: { type: Number, required: true, default: 0 },
     active: { type: Boolean, required: true },
     outbox: { type: Schema.Types.Mixed, default: [] },
+    outboxPending: { type: Boolean, default: false },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
@@ -78,7 +81,7 @@ const stockSchema = new Schema<StockRecord>(
         const view: Record<string, unknown> = { ...ret };
         // Records written before holds moved into the history carry `holds` and no `openHolds`.
         if (view['openHolds'] === undefined) view['openHolds'] = Array.isArray(view['holds']) ? view['holds'].length : 0;
-        for (const field of ['_id', '__v', 'outbox', 'version', 'holds']) delete view[field];
+        for (const field of ['_id', '__v', 'outbox', 'outboxPending', 'version', 'holds']) delete view[field];
         return view;
       },
     },

@@ -74,6 +74,20 @@ describe('VersionedCollection against a real MongoDB-wire server', () => {
     assert.deepEqual(await docs().findOne({ _id: id }), { _id: id, n: 7, version: 1 });
   });
 
+  it('When a state carries an outbox, then the stored document is flagged outboxPending exactly while it holds events', async () => {
+    const id = `counter-${(sequence += 1)}`;
+    const outboxed = new VersionedCollection<Counter & { outbox: unknown[] }>(docs(), claims());
+    await outboxed.insert({ _id: id, n: 0, outbox: [{ id: 'e1' }] });
+    const flagged = await docs().findOne({ _id: id });
+
+    await outboxed.update(id, (current) => ({ kind: 'change', next: { n: current?.n ?? 0, outbox: [] }, result: () => undefined }));
+    const cleared = await docs().findOne({ _id: id });
+
+    assert.equal(flagged?.['outboxPending'], true);
+    assert.equal(cleared?.['outboxPending'], false);
+    assert.equal(await docs().countDocuments({ _id: id, outboxPending: true }), 0);
+  });
+
   it('When a claim collides on another unique key, then the update is rejected as already done', async () => {
     const id = `counter-${(sequence += 1)}`;
     await writer().insert({ _id: id, n: 0 });

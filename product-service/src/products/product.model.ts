@@ -20,6 +20,8 @@ export interface ProductRecord {
   createdAt: Date;
   updatedAt: Date;
   outbox: CloudEvent[];
+  /** True while `outbox` holds anything (kept by VersionedCollection; the relay's query). */
+  outboxPending?: boolean;
 }
 
 const productSchema = new Schema<ProductRecord>(
@@ -38,6 +40,7 @@ const productSchema = new Schema<ProductRecord>(
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     outbox: { type: Schema.Types.Mixed, default: [] },
+    outboxPending: { type: Boolean, default: false },
   },
   {
     collection: 'products',
@@ -47,7 +50,7 @@ const productSchema = new Schema<ProductRecord>(
       transform: (_doc, ret: Record<string, unknown>) => {
         const minor = ret['priceMinor'] as number;
         const view: Record<string, unknown> = { id: ret['_id'], ...ret, price: formatMinorUnits(minor) };
-        for (const field of ['_id', '__v', 'outbox', 'version', 'nameKey', 'priceMinor']) delete view[field];
+        for (const field of ['_id', '__v', 'outbox', 'outboxPending', 'version', 'nameKey', 'priceMinor']) delete view[field];
         return view;
       },
     },

@@ -1,6 +1,7 @@
 import type { CloudEvent } from '@oip/contracts';
 import type { Logger } from 'pino';
 import type { EventPublisher } from '../messaging/publisher';
+import { OUTBOX_PENDING } from './outbox-flag';
 import type { StringIdCollection } from './versioned-collection';
 
 /**
@@ -8,8 +9,9 @@ import type { StringIdCollection } from './versioned-collection';
  * produces are stored *inside the changed document* (`outbox: [event, …]`) by the same atomic
  * write, so the change and its events exist together or not at all. This relay publishes them with
  * publisher confirms and removes each one only after the broker confirmed it. It polls for
- * documents with a non-empty outbox (index `outbox.id`), is nudged after each write so events leave
- * at once, and picks up whatever a crashed process left behind when it starts. A crash between
+ * documents flagged `outboxPending` (kept in step by VersionedCollection, see outbox-flag.ts), is
+ * nudged after each write so events leave at once, and picks up whatever a crashed process left
+ * behind when it starts. A crash between
  * confirm and removal publishes the event again: delivery is at-least-once and consumers are
  * idempotent by event id.
  */
@@ -24,12 +26,11 @@ export interface DocumentOutboxOptions {
   publisher: EventPublisher;
   logger: Logger;
   /**
-   * Removes a published event from its document; answers false when there was nothing to remove
-   * (another relay did, or the stored document lags its history). Defaults to `$pull`; pass the
-   * store's own lost-update-free update when other writers change the same documents (see
-   * VersionedCollection).
+   * Removes a published event from its document through the store's own lost-update-free update
+   * (VersionedCollection, which also keeps `outboxPending` in step); answers false when there was
+   * nothing to remove (another relay did, or the stored document lags its history).
    */
-  remove?: (docId: string, eventId: string) => Promise<boolean>;
+  remove: (docId: string, eventId: string) => Promise<boolean>;
   /** How often to look for pending events when not nudged. */
   pollIntervalMs?: number;
   /** Documents taken per pass. */
@@ -38,24 +39,17 @@ export interface DocumentOutboxOptions {
   publishTimeoutMs?: number;
 }
 
-/** The index the relay's query uses; create it with the collection's other indexes. */
-export const OUTBOX_INDEX = { 'outbox.id': 1 } as const;
+export { OUTBOX_INDEX } from './outbox-flag';
 
 export class DocumentOutboxRelay {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private nudged = false;
-  private readonly remove: (docId: string, eventId: string) => Promise<boolean>;
+  /** The first pass also finds documents written before `outboxPending` existed. */
+  private legacyScanDone = false;
 
-  constructor(private readonly options: DocumentOutboxOptions) {
-    this.remove =
-      options.remove ??
-      (async (docId, eventId) => {
-        const result = await options.collection.updateOne({ _id: docId }, { $pull: { outbox: { id: eventId } } } as never);
-        return result.modifiedCount > 0;
-      });
-  }
+  constructor(private readonly options: DocumentOutboxOptions) {}
 
   start(): void {
     if (this.running) return;
@@ -84,17 +78,21 @@ export class DocumentOutboxRelay {
    */
   async drainOnce(): Promise<number> {
     const { collection, publisher, logger } = this.options;
+    const batchSize = this.options.batchSize ?? 50;
+    const legacy = !this.legacyScanDone;
     const docs = (await collection
-      .find({ 'outbox.id': { $exists: true } }, { projection: { outbox: 1 } })
-      .limit(this.options.batchSize ?? 50)
+      .find(legacy ? { 'outbox.id': { $exists: true } } : { [OUTBOX_PENDING]: true }, { projection: { outbox: 1 } })
+      .limit(batchSize)
       .toArray()) as unknown as OutboxDocument[];
+    // Once a legacy scan comes back short, every pending document left carries the flag.
+    if (legacy && docs.length < batchSize) this.legacyScanDone = true;
     let published = 0;
     for (const doc of docs) {
       // In order, one at a time: a document's events reach the broker in the order they happened.
       for (const event of doc.outbox ?? []) {
         if (!this.running) return published;
         await publisher.publish(event, this.options.publishTimeoutMs ?? 5_000);
-        if (await this.remove(doc._id, event.id)) published += 1;
+        if (await this.options.remove(doc._id, event.id)) published += 1;
         logger.debug({ eventId: event.id, type: event.type, docId: doc._id }, 'outbox event published');
       }
     }

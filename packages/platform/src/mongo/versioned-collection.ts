@@ -1,4 +1,5 @@
 import type { mongo } from 'mongoose';
+import { flagOutbox } from './outbox-flag';
 
 /**
  * Lost-update-free changes to single MongoDB documents, on MongoDB *and* on FerretDB 1.x.
@@ -109,7 +110,7 @@ export class VersionedCollection<T extends VersionedDoc> {
 
   /** Inserts a new document at version 0; a duplicate key error is the caller's to interpret. */
   async insert(doc: StateOf<T> & { _id: string }): Promise<T> {
-    const created = { ...doc, version: 0 } as unknown as T;
+    const created = { ...flagOutbox(doc), version: 0 } as unknown as T;
     await this.docs.insertOne(created as unknown as { _id: string });
     return created;
   }
@@ -154,7 +155,8 @@ export class VersionedCollection<T extends VersionedDoc> {
         }
         if (!current) throw new Error(`cannot change ${docId}: it does not exist`);
         const version = current.version + 1;
-        const claim = { ...decision.claim, _id: VersionedCollection.claimId(docId, version), docId, version, at: new Date(), state: decision.next };
+        const next = flagOutbox(decision.next);
+        const claim = { ...decision.claim, _id: VersionedCollection.claimId(docId, version), docId, version, at: new Date(), state: next };
         try {
           await this.claimDocs.insertOne(claim);
         } catch (error) {
@@ -166,7 +168,7 @@ export class VersionedCollection<T extends VersionedDoc> {
           await sleep(Math.random() * Math.min(100, 2 ** attempt));
           continue;
         }
-        const committed = { ...decision.next, _id: docId, version } as unknown as T;
+        const committed = { ...next, _id: docId, version } as unknown as T;
         await this.writeBack(committed);
         return decision.result(committed);
       }
