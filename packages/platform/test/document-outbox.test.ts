@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import amqp from 'amqplib';
+import mongoose, { type Connection } from 'mongoose';
+import { createEvent, type CloudEvent } from '@oip/contracts';
+import { assertTestDatabaseName, testInfra, waitFor } from '@oip/testkit';
+import { BrokerConnection, createLogger, EventPublisher } from '../src';
+import { DocumentOutboxRelay, VersionedCollection, type StringIdCollection } from '../src/mongo';
+
+const infra = testInfra();
+const logger = createLogger('outbox-test', 'warn');
+
+interface Outboxed {
+  _id: string;
+  version: number;
+  n: number;
+  outbox: CloudEvent[];
+}
+
+describe('DocumentOutboxRelay against a real MongoDB-wire server and broker', () => {
+  let broker: BrokerConnection;
+  let publisher: EventPublisher;
+  let db: Connection;
+
+  before(async () => {
+    broker = new BrokerConnection(infra.rabbitmqUrl, logger, { name: 'outbox-test' });
+    broker.start();
+    await broker.whenConnected(20_000);
+    publisher = new EventPublisher(broker, logger);
+    await publisher.start();
+    db = await mongoose.createConnection(infra.mongoUrl, { dbName: assertTestDatabaseName('platform_outbox_test'), retryWrites: false }).asPromise();
+    // The relay reads the whole collection: start without what an interrupted run left.
+    await db.dropDatabase();
+  });
+
+  after(async () => {
+    await broker.close();
+    // stock_low is routed to notification-service's queue: leave it no test events.
+    const admin = await amqp.connect(infra.rabbitmqUrl);
+    const channel = await admin.createChannel();
+    await channel.purgeQueue('notification-service').catch(() => undefined);
+    await admin.close();
+    await db.dropDatabase();
+    await db.close();
+  });
+
+  const docs = () => db.collection('outboxed') as unknown as StringIdCollection;
+  const versioned = () => new VersionedCollection<Outboxed>(docs(), db.collection('outboxed_history') as unknown as StringIdCollection);
+  const stockLow = () => {
+    const productId = randomUUID();
+    return createEvent('stock_low', { productId, available: 1, threshold: 5 }, { source: '/outbox-test', subject: productId });
+  };
+  const removeWith = (collection: VersionedCollection<Outboxed>) => (id: string, eventId: string) =>
+    collection.update(id, (current) =>
+      current?.outbox.some((event) => event.id === eventId)
+        ? { kind: 'change', next: { n: current.n, outbox: current.outbox.filter((event) => event.id !== eventId) }, result: () => true }
+        : { kind: 'unchanged', result: false },
+    );
+
+  it('When documents written before the outboxPending flag and with it hold events, then the relay publishes and removes both', async () => {
+    const collection = versioned();
+    const [legacyId, flaggedId] = [`legacy-${randomUUID()}`, `flagged-${randomUUID()}`];
+    // As an older version wrote it: an outbox and no flag.
+    await docs().insertOne({ _id: legacyId, version: 0, n: 0, outbox: [stockLow()] });
+    await collection.insert({ _id: flaggedId, n: 0, outbox: [stockLow()] });
+    const relay = new DocumentOutboxRelay({ collection: docs(), publisher, logger, remove: removeWith(collection), pollIntervalMs: 100 });
+
+    relay.start();
+    try {
+      await waitFor(async () => ((await docs().countDocuments({ _id: { $in: [legacyId, flaggedId] }, 'outbox.id': { $exists: true } })) === 0 ? true : undefined), 10_000);
+    } finally {
+      await relay.stop();
+    }
+
+    const stored = await docs().find({ _id: { $in: [legacyId, flaggedId] } }).toArray();
+    assert.deepEqual(stored.map((doc) => [doc['outbox'], doc['outboxPending']]), [
+      [[], false],
+      [[], false],
+    ]);
+  });
+
+  it('When an event cannot be removed, then the relay tries again at its next poll instead of republishing it in a loop', async () => {
+    const id = `stuck-${randomUUID()}`;
+    await versioned().insert({ _id: id, n: 0, outbox: [stockLow()] });
+    let removals = 0;
+    const relay = new DocumentOutboxRelay({
+      collection: docs(),
+      publisher,
+      logger,
+      pollIntervalMs: 300,
+      remove: () => {
+        removals += 1;
+        return Promise.resolve(false);
+      },
+    });
+
+    relay.start();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await relay.stop();
+    await docs().deleteOne({ _id: id });
+
+    // About one attempt per poll (1 s / 300 ms); a tight loop makes hundreds.
+    assert.ok(removals >= 1 && removals <= 6, `${removals} removal attempts in 1 s`);
+  });
+});
