@@ -80,6 +80,26 @@ describe('DocumentOutboxRelay against a real MongoDB-wire server and broker', ()
     ]);
   });
 
+  it('When one document holds an event its contract refuses, then the other documents\' events are still published', async () => {
+    const collection = versioned();
+    const [brokenId, goodId] = [`broken-${randomUUID()}`, `good-${randomUUID()}`];
+    const broken = { ...stockLow(), subject: null } as unknown as CloudEvent;
+    await collection.insert({ _id: brokenId, n: 0, outbox: [broken] });
+    await collection.insert({ _id: goodId, n: 0, outbox: [stockLow()] });
+    const relay = new DocumentOutboxRelay({ collection: docs(), publisher, logger: createLogger('outbox-test', 'silent'), remove: removeWith(collection), pollIntervalMs: 100 });
+
+    relay.start();
+    try {
+      await waitFor(async () => ((await docs().countDocuments({ _id: goodId, 'outbox.id': { $exists: true } })) === 0 ? true : undefined), 10_000);
+    } finally {
+      await relay.stop();
+    }
+
+    const kept = (await docs().findOne({ _id: brokenId })) as unknown as { outbox: unknown[] } | null;
+    assert.equal(kept?.outbox.length, 1, 'the refused event stays for a person to look at');
+    await docs().deleteOne({ _id: brokenId });
+  });
+
   it('When an event cannot be removed, then the relay tries again at its next poll instead of republishing it in a loop', async () => {
     const id = `stuck-${randomUUID()}`;
     await versioned().insert({ _id: id, n: 0, outbox: [stockLow()] });

@@ -1,4 +1,4 @@
-import type { CloudEvent } from '@oip/contracts';
+import { EventContractError, type CloudEvent } from '@oip/contracts';
 import type { Logger } from 'pino';
 import type { EventPublisher } from '../messaging/publisher';
 import { OUTBOX_PENDING } from './outbox-flag';
@@ -91,7 +91,16 @@ export class DocumentOutboxRelay {
       // In order, one at a time: a document's events reach the broker in the order they happened.
       for (const event of doc.outbox ?? []) {
         if (!this.running) return published;
-        await publisher.publish(event, this.options.publishTimeoutMs ?? 5_000);
+        try {
+          await publisher.publish(event, this.options.publishTimeoutMs ?? 5_000);
+        } catch (error) {
+          if (!(error instanceof EventContractError)) throw error;
+          // An event its contract refuses (e.g. one stored before the contract changed) waits, loudly,
+          // for a person; it must not hold back every other document's events. Its own document's
+          // later events wait behind it, to keep their order.
+          logger.error({ err: error, eventId: event.id, type: event.type, docId: doc._id }, 'outbox event breaks its contract; it stays in its document');
+          break;
+        }
         if (await this.options.remove(doc._id, event.id)) published += 1;
         logger.debug({ eventId: event.id, type: event.type, docId: doc._id }, 'outbox event published');
       }
