@@ -1,5 +1,5 @@
-import { ApiRouter, REQUEST_ID_HEADER } from '@oip/platform';
-import { AdjustBody, HoldBody, ListStockQuery, PageQuery, ProductIdParams, SetQuantityBody, StockChangeView, StockListView, StockView } from './stock.schemas';
+import { ApiRouter, PageQuery, REQUEST_ID_HEADER } from '@oip/platform';
+import { AdjustBody, HoldBody, ListStockQuery, ProductIdParams, SetQuantityBody, StockChangeView, StockListView, StockView } from './stock.schemas';
 import type { StockService } from './stock.service';
 
 /** HTTP entry points: parse (by the route spec), call one service method, answer. */

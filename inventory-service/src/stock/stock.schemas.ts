@@ -1,3 +1,4 @@
+import { PageQuery } from '@oip/platform';
 import { z } from 'zod';
 
 /** Quantities are whole units, positive, and bounded so sums stay exact. */
@@ -28,16 +29,6 @@ export const AdjustBody = z.strictObject({
 });
 
 export const HoldBody = z.strictObject({ quantity: Quantity, reference: Reference });
-
-export const PageQuery = z.object({
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .default(20)
-    .transform((limit) => Math.min(limit, 100)),
-});
 
 export const ListStockQuery = PageQuery.extend({
   includeRetired: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),

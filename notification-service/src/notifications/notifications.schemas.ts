@@ -1,16 +1,9 @@
+import { PageQuery } from '@oip/platform';
 import { z } from 'zod';
 import { notificationStatuses } from './notification.model';
 import { notifiableTypes } from './templates';
 
-export const ListNotificationsQuery = z.object({
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  /** Larger values are capped at 100. */
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .default(20)
-    .transform((limit) => Math.min(limit, 100)),
+export const ListNotificationsQuery = PageQuery.extend({
   type: z.enum(notifiableTypes).optional(),
   status: z.enum(notificationStatuses).optional(),
   /** Admins only: the notifications of one customer. */

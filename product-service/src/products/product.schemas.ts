@@ -1,4 +1,5 @@
 import { Currency } from '@oip/contracts';
+import { PageQuery } from '@oip/platform';
 import { z } from 'zod';
 import { MAX_PRICE_MINOR, PRICE_PATTERN } from './price';
 
@@ -51,15 +52,7 @@ export const sortOptions = ['name', '-name', 'price', '-price', 'createdAt', '-c
 
 const DecimalQuery = z.string().regex(PRICE_PATTERN, 'must be a decimal string such as "12.50"');
 
-export const ListProductsQuery = z.object({
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  /** Larger values are capped at 100. */
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .default(20)
-    .transform((limit) => Math.min(limit, 100)),
+export const ListProductsQuery = PageQuery.extend({
   category: Category.optional(),
   q: z.string().trim().min(1).max(100).optional(),
   minPrice: DecimalQuery.optional(),

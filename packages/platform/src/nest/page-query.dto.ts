@@ -2,8 +2,9 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Min } from 'class-validator';
 
-/** The largest page any list answers; larger `limit`s are capped, not refused. */
-export const MAX_PAGE_SIZE = 100;
+import { MAX_PAGE_SIZE } from '../http/page-query';
+
+export { MAX_PAGE_SIZE };
 
 /** `?page=&limit=` of every NestJS list (DESIGN.md "Lists"); extend it with a list's own filters. */
 export class PageQueryDto {
