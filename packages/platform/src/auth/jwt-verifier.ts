@@ -23,16 +23,22 @@ export type VerifyToken = (token: string) => Promise<AuthenticatedUser>;
 
 const unauthorized = (message: string) => new AppError('unauthorized', 'AUTH.INVALID_TOKEN', message);
 
+/**
+ * How every process fetches and caches the JWKS (this verifier and the NestJS passport strategy):
+ * keys cached ten minutes, at most 30 fetches a minute (an unknown `kid` cannot make us hammer
+ * user-service), each fetch bounded to 3 s.
+ */
+export const JWKS_CLIENT_OPTIONS = {
+  cache: true,
+  cacheMaxEntries: 10,
+  cacheMaxAge: 10 * 60 * 1000,
+  rateLimit: true,
+  jwksRequestsPerMinute: 30,
+  timeout: 3000,
+} as const;
+
 export function createJwksClient(jwksUrl: string): JwksClient {
-  return new JwksClient({
-    jwksUri: jwksUrl,
-    cache: true,
-    cacheMaxEntries: 10,
-    cacheMaxAge: 10 * 60 * 1000,
-    rateLimit: true,
-    jwksRequestsPerMinute: 30,
-    timeout: 3000,
-  });
+  return new JwksClient({ jwksUri: jwksUrl, ...JWKS_CLIENT_OPTIONS });
 }
 
 export function createJwtVerifier(options: JwtVerifierOptions): VerifyToken {

@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { passportJwtSecret } from 'jwks-rsa';
 import type { JwtPayload } from 'jsonwebtoken';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import { userFromClaims, type AuthenticatedUser } from '../../auth/jwt-verifier';
+import { JWKS_CLIENT_OPTIONS, userFromClaims, type AuthenticatedUser } from '../../auth/jwt-verifier';
 import type { CommonConfig } from '../../express-service';
 import { SERVICE_CONFIG } from '../tokens';
 
@@ -20,15 +20,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
   constructor(@Inject(SERVICE_CONFIG) config: CommonConfig) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKeyProvider: passportJwtSecret({
-        jwksUri: config.JWKS_URL,
-        cache: true,
-        cacheMaxEntries: 10,
-        cacheMaxAge: 10 * 60 * 1000,
-        rateLimit: true,
-        jwksRequestsPerMinute: 30,
-        timeout: 3000,
-      }),
+      secretOrKeyProvider: passportJwtSecret({ jwksUri: config.JWKS_URL, ...JWKS_CLIENT_OPTIONS }),
       algorithms: ['RS256'],
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
