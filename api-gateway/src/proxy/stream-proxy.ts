@@ -1,28 +1,7 @@
-import http, { type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import http from 'node:http';
 import type { RequestHandler } from 'express';
 import { problem, sendProblem, type Logger } from '@oip/platform';
-
-/**
- * Streams a request to an upstream and its answer back, without buffering either body: bodies
- * and Content-Length pass through untouched, hop-by-hop headers do not. Upstream errors pass
- * through as they are; an unreachable upstream is 503 and a slow one 504, both problem+json.
- */
-const hopByHop = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
-
-/** End-to-end headers only: the fixed hop-by-hop set and whatever the Connection header names (RFC 9110 7.6.1). */
-function forwardable(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const named = new Set(
-    String(headers.connection ?? '')
-      .split(',')
-      .map((token) => token.trim().toLowerCase())
-      .filter(Boolean),
-  );
-  const result: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !hopByHop.has(name) && !named.has(name)) result[name] = value;
-  }
-  return result;
-}
+import { endToEndHeaders, framingHeaders, refusal, requestFraming, responseHeaders } from './framing';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -34,18 +13,28 @@ export interface ProxyOptions {
   logger: Logger;
 }
 
+/**
+ * Streams a request to an upstream and its answer back, without buffering either body. The
+ * gateway frames each upstream request itself (see framing.ts); headers pass end to end, hop-by-hop
+ * ones do not. Upstream errors pass through as they are; an unreachable upstream is 503 and a slow
+ * one 504, both problem+json.
+ */
 export function streamProxy(options: ProxyOptions): RequestHandler {
   const target = new URL(options.target);
   return (req, res) => {
-    const declaredLength = Number(req.headers['content-length'] ?? 0);
-    if (declaredLength > options.bodyLimitBytes) {
+    const refused = refusal(req.method, req.headers);
+    if (refused) {
+      // The client's connection is not reused either: whatever it meant by its framing, it ends here.
+      res.setHeader('connection', 'close');
+      sendProblem(res, problem(400, 'REQUEST.MALFORMED', refused));
+      return;
+    }
+    const framing = requestFraming(req.headers);
+    if (framing.body === 'length' && Number(framing.length) > options.bodyLimitBytes) {
       sendProblem(res, problem(413, 'REQUEST.TOO_LARGE', 'The request body is too large'));
       return;
     }
-    const headers = forwardable(req.headers);
-    // Transfer-Encoding is hop-by-hop, but dropping it makes Node write a GET's chunked body raw
-    // onto the upstream connection, where it would parse as a second, unchecked request.
-    if (req.headers['transfer-encoding'] !== undefined) headers['transfer-encoding'] = 'chunked';
+    const headers = { ...endToEndHeaders(req.headers), ...framingHeaders(framing) };
     headers['x-forwarded-for'] = [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', ');
     headers['x-forwarded-proto'] = req.protocol;
     headers['x-forwarded-host'] = req.headers.host ?? '';
@@ -71,10 +60,12 @@ export function streamProxy(options: ProxyOptions): RequestHandler {
         req.unpipe(upstream);
       }
     });
-    req.pipe(upstream);
+    // The body is exactly what Node's parser framed on the way in, so it matches the framing sent.
+    if (framing.body === 'none') upstream.end();
+    else req.pipe(upstream);
 
     upstream.on('response', (answer) => {
-      res.writeHead(answer.statusCode ?? 502, forwardable(answer.headers));
+      res.writeHead(answer.statusCode ?? 502, responseHeaders(answer.headers));
       answer.pipe(res);
     });
     upstream.on('timeout', () => upstream.destroy(Object.assign(new Error('upstream timeout'), { code: 'UPSTREAM_TIMEOUT' })));
