@@ -42,6 +42,7 @@ export function buildApp(kit: ServiceKit, config: Config): Express {
   }
   return createHttpApp({
     ...kit,
+    metricsAccess: { ...kit.metricsAccess, publicPort: true },
     parseJson: false,
     before: [
       helmet({ contentSecurityPolicy: false }),

@@ -22,7 +22,9 @@ export function upstreams(config: Config): Upstream[] {
  * service, because service ports are reachable in compose.
  */
 export function isPublic(method: string, path: string): boolean {
-  if (method === 'POST' && ['/auth/register', '/auth/login', '/auth/refresh'].includes(path)) return true;
+  // Logout is proven by the refresh token in its body: a client whose access token has expired
+  // must still be able to end its session.
+  if (method === 'POST' && ['/auth/register', '/auth/login', '/auth/refresh', '/auth/logout'].includes(path)) return true;
   if ((method === 'GET' || method === 'HEAD') && (path === '/products' || path.startsWith('/products/'))) return true;
   return method === 'OPTIONS';
 }

@@ -24,5 +24,6 @@ serviceShellSuite({
       NOTIFICATION_SERVICE_URL: url,
     };
   },
+  metricsToken: 'scrape-token-of-the-shell-suite',
   checks: ['user-service', 'product-service', 'order-service', 'inventory-service', 'notification-service'],
 });

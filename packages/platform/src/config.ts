@@ -56,6 +56,8 @@ export const baseConfigShape = {
   JWKS_URL: env.url('http://127.0.0.1:3001/.well-known/jwks.json'),
   JWT_ISSUER: env.string('http://user-service'),
   JWT_AUDIENCE: env.string('order-inventory-platform'),
+  /** When set, /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; the gateway serves metrics only then. */
+  METRICS_TOKEN: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
 };
 
 /** Variables every service that uses the broker shares. */

@@ -8,6 +8,7 @@ import { createLogger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { BrokerConnection } from './messaging/broker-connection';
 import { createJwtVerifier, type VerifyToken } from './auth/jwt-verifier';
+import type { MetricsAccess } from './http/metrics-access';
 
 /**
  * The skeleton every Express service shares, so a service's main.ts only says what is its own:
@@ -22,6 +23,8 @@ export interface ServiceKit {
   verifyToken: VerifyToken;
   /** More requests than this at once are shed with 503 (MAX_CONCURRENT_REQUESTS). */
   maxConcurrentRequests: number;
+  /** Who may scrape /metrics (METRICS_TOKEN). */
+  metricsAccess: MetricsAccess;
   broker: BrokerConnection | undefined;
   /** The broker, for services that configured one. */
   requireBroker(): BrokerConnection;
@@ -37,6 +40,7 @@ export interface CommonConfig {
   JWKS_URL: string;
   JWT_ISSUER: string;
   JWT_AUDIENCE: string;
+  METRICS_TOKEN?: string;
 }
 
 export interface ExpressServiceDefinition {
@@ -61,6 +65,7 @@ export function expressService(definition: ExpressServiceDefinition): ExpressSer
     health: new HealthRegistry(),
     verifyToken: createJwtVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
     maxConcurrentRequests: config.MAX_CONCURRENT_REQUESTS,
+    metricsAccess: { token: config.METRICS_TOKEN },
     broker: config.RABBITMQ_URL ? new BrokerConnection(config.RABBITMQ_URL, logger, { name: definition.name }) : undefined,
     requireBroker() {
       if (!this.broker) throw new Error(`${definition.name} was defined without RABBITMQ_URL`);

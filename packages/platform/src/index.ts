@@ -11,6 +11,7 @@ export * from './auth/express-auth';
 export * from './http/api-router';
 export * from './http/express-app';
 export * from './http/openapi';
+export * from './http/metrics-access';
 export * from './http/page-query';
 export * from './http/problem-response';
 export * from './messaging';

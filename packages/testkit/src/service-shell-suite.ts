@@ -18,6 +18,8 @@ export interface ShellSuiteOptions {
   store?: { component: Component; check: string };
   /** Readiness checks expected up besides the store (e.g. rabbitmq). */
   checks: string[];
+  /** The METRICS_TOKEN the service is started with, when its /metrics needs one. */
+  metricsToken?: string;
 }
 
 async function readiness(url: string): Promise<{ status: number; body: { checks: Record<string, { status: string }> } }> {
@@ -30,7 +32,8 @@ export function serviceShellSuite(options: ShellSuiteOptions): void {
     let service: ServiceProcess;
 
     before(async () => {
-      service = await startService(options.service, options.portVariable, await options.env());
+      const metricsEnv: Record<string, string> = options.metricsToken ? { METRICS_TOKEN: options.metricsToken } : {};
+      service = await startService(options.service, options.portVariable, { ...(await options.env()), ...metricsEnv });
       await waitFor(async () => ((await readiness(service.url)).status === 200 ? true : undefined), 30_000);
     });
 
@@ -51,13 +54,25 @@ export function serviceShellSuite(options: ShellSuiteOptions): void {
 
     it('When scraped, then /metrics serves Prometheus text with request timings', async () => {
       await fetch(`${service.url}/health/live`);
-      const answer = await fetch(`${service.url}/metrics`);
+      const headers: Record<string, string> = options.metricsToken ? { authorization: `Bearer ${options.metricsToken}` } : {};
+      const answer = await fetch(`${service.url}/metrics`, { headers });
       const text = await answer.text();
 
       assert.equal(answer.status, 200);
       assert.match(text, /http_request_duration_seconds_bucket/);
       assert.match(text, /process_resident_memory_bytes/);
     });
+
+    if (options.metricsToken) {
+      it('When /metrics is scraped without the metrics token or with a wrong one, then 401 and no metrics', async () => {
+        const without = await fetch(`${service.url}/metrics`);
+        const wrong = await fetch(`${service.url}/metrics`, { headers: { authorization: `Bearer ${options.metricsToken}x` } });
+
+        assert.equal(without.status, 401);
+        assert.equal(wrong.status, 401);
+        assert.doesNotMatch(await wrong.text(), /process_resident_memory_bytes/);
+      });
+    }
 
     it('When asked for its API description, then it serves an OpenAPI document and a docs UI', async () => {
       const document = (await (await fetch(`${service.url}/openapi.json`)).json()) as { openapi?: string; info?: { title?: string } };

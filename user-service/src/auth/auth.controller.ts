@@ -22,7 +22,12 @@ export class AuthController {
   @Post('register')
   @ApiOperation({ summary: 'Create an account (role user)' })
   @ApiCreatedResponse({ type: UserView })
-  @ApiConflictResponse({ description: 'USER.EMAIL_TAKEN: the e-mail is taken, whatever its case' })
+  @ApiConflictResponse({
+    description:
+      'USER.EMAIL_TAKEN: the e-mail is taken, whatever its case. Deliberate: a sign-up form must be able to say so, at the price ' +
+      'of telling a caller that an account exists (login does not: it answers the same 401 for an unknown e-mail and a wrong ' +
+      'password). The gateway rate limit bounds how fast anyone can ask.',
+  })
   register(@Body() dto: RegisterDto): Promise<UserView> {
     return this.users.register(dto);
   }

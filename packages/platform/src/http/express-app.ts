@@ -6,6 +6,7 @@ import type { HealthRegistry } from '../health';
 import type { Metrics } from '../metrics';
 import { runWithContext } from '../request-context';
 import { problem } from '../errors';
+import { metricsRefusal, type MetricsAccess } from './metrics-access';
 import { errorHandler, notFoundHandler, sendProblem } from './problem-response';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -64,7 +65,7 @@ export function admissionControl(limit: number, metrics: Metrics): RequestHandle
   };
 }
 
-export function operationalRoutes(health: HealthRegistry, metrics: Metrics): Router {
+export function operationalRoutes(health: HealthRegistry, metrics: Metrics, metricsAccess: MetricsAccess = {}): Router {
   const router = express.Router();
   router.get('/health/live', (_req, res) => {
     res.json({ status: 'ok' });
@@ -73,7 +74,12 @@ export function operationalRoutes(health: HealthRegistry, metrics: Metrics): Rou
     const report = await health.readiness();
     res.status(report.status === 'ok' ? 200 : 503).json(report);
   });
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', async (req, res) => {
+    const refused = metricsRefusal(req.header('authorization'), metricsAccess);
+    if (refused) {
+      sendProblem(res, refused);
+      return;
+    }
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   return router;
@@ -84,6 +90,7 @@ export interface HttpAppOptions {
   health: HealthRegistry;
   metrics: Metrics;
   maxConcurrentRequests: number;
+  metricsAccess?: MetricsAccess;
   /** The service's own routes, docs included. */
   routes: Router[];
   bodyLimit?: string;
@@ -97,7 +104,10 @@ export interface HttpAppOptions {
  * What every HTTP process installs first, Express and NestJS services alike: request id, access
  * log, metrics, and the health and metrics endpoints.
  */
-export function installCommonMiddleware(app: Express, options: { logger: Logger; health: HealthRegistry; metrics: Metrics; maxConcurrentRequests: number }): void {
+export function installCommonMiddleware(
+  app: Express,
+  options: { logger: Logger; health: HealthRegistry; metrics: Metrics; maxConcurrentRequests: number; metricsAccess?: MetricsAccess },
+): void {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, uniquelocal');
   app.use(requestId);
@@ -118,7 +128,7 @@ export function installCommonMiddleware(app: Express, options: { logger: Logger;
   );
   app.use(httpMetrics(options.metrics));
   app.use(admissionControl(options.maxConcurrentRequests, options.metrics));
-  app.use(operationalRoutes(options.health, options.metrics));
+  app.use(operationalRoutes(options.health, options.metrics, options.metricsAccess));
 }
 
 /**

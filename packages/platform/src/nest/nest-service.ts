@@ -62,6 +62,7 @@ export function nestService(definition: NestServiceDefinition): NestService {
     health: new HealthRegistry(),
     verifyToken: createJwtVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
     maxConcurrentRequests: config.MAX_CONCURRENT_REQUESTS,
+    metricsAccess: { token: config.METRICS_TOKEN },
     broker,
     publisher: new EventPublisher(broker, logger, metrics),
     requireBroker: () => broker,
