@@ -52,6 +52,9 @@ export function buildApp(kit: ServiceKit, config: Config): Express {
         limit: config.RATE_LIMIT_PER_MINUTE,
         standardHeaders: 'draft-8',
         legacyHeaders: false,
+        // Keyed on req.ip, the client address TRUSTED_PROXIES lets Express determine. A forwarded
+        // header from an untrusted client is ignored on purpose, not a misconfiguration to warn of.
+        validate: { xForwardedForHeader: false, forwardedHeader: false },
         handler: (_req, res) => sendProblem(res, problem(429, 'RATE_LIMITED', 'Too many requests, slow down')),
       }),
     ],

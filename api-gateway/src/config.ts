@@ -15,6 +15,11 @@ export const configSchema = z.object({
   BODY_LIMIT_BYTES: env.int(1_048_576, 1),
   CORS_ORIGINS: env.list('http://localhost:3000'),
   RATE_LIMIT_PER_MINUTE: env.int(600, 1),
+  /**
+   * The gateway is the edge: by default no client may name its own address in X-Forwarded-For.
+   * Behind a load balancer, list the balancer's address.
+   */
+  TRUSTED_PROXIES: env.proxies(''),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -139,6 +139,13 @@ describe('api-gateway proxy', () => {
     assert.ok(seen?.headers['x-forwarded-for']);
   });
 
+  it('When a client sends X-Forwarded-For, then the upstream sees only the address the client connected from', async () => {
+    const answer = await request('GET', `${api}/users/echo`, { token: issuer.user(), headers: { 'x-forwarded-for': '203.0.113.9, 198.51.100.7' } });
+
+    assert.equal(answer.status, 200);
+    assert.match(String(seen?.headers['x-forwarded-for']), /^(::ffff:)?127\.0\.0\.1$/);
+  });
+
   it('When a protected route is called without a valid token, then 401 and the upstream never sees it', async () => {
     seen = undefined;
 

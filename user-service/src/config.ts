@@ -34,10 +34,16 @@ export const configSchema = z.object({
   /** First admin, created (or given the admin role) at start-up. Both unset: no admin is made. */
   ADMIN_EMAIL: z.email({ error: 'must be an e-mail address' }).optional(),
   ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
-  /** Failed logins within the window after which further attempts are refused with 429. */
+  /** Login throttling (auth/login-throttle.policy.ts): counters run over a fixed window. */
   LOGIN_THROTTLE_WINDOW_SECONDS: env.int(900, 1),
+  /** Attempts of one address on one account before that pair gets 429; failures of an account before it is slowed. */
   LOGIN_THROTTLE_MAX_PER_ACCOUNT: env.int(5, 1),
+  /** Failed logins of one client address, whatever the accounts, before it gets 429. */
   LOGIN_THROTTLE_MAX_PER_IP: env.int(50, 1),
+  /** First delay of a login to an account past LOGIN_THROTTLE_MAX_PER_ACCOUNT failures; doubles with each further failure. */
+  LOGIN_THROTTLE_DELAY_MS: env.int(250, 0),
+  /** Bound of that delay: the longest an owner waits while strangers guess at the account. */
+  LOGIN_THROTTLE_MAX_DELAY_MS: env.int(4000, 0),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -50,7 +50,8 @@ describe('Identity: register, login, tokens and accounts', () => {
 
   before(async () => {
     users = await startUserService({ LOGIN_THROTTLE_MAX_PER_IP: '10' });
-    gateway = await startGateway(users);
+    // The test plays the load balancer in front of the gateway, so each test can be a client of its own.
+    gateway = await startGateway(users, { TRUSTED_PROXIES: 'loopback' });
     api = `${gateway.url}/api`;
     adminToken = (await loginAs({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD })).accessToken;
   });
@@ -207,19 +208,6 @@ describe('Identity: register, login, tokens and accounts', () => {
     assert.equal(promoted.status, 200);
     const claims = jwt.decode((await loginAs(account)).accessToken) as JwtPayload;
     assert.deepEqual(claims['roles'], ['admin', 'user']);
-  });
-
-  it('When logins for one account keep failing, then further logins answer 429, even with the right password', async () => {
-    const account = await newAccount('throttle');
-    for (let attempt = 0; attempt < 5; attempt += 1) {
-      const failed = await call('POST', `${api}/auth/login`, { body: { email: account.email, password: 'wrong-password' }, headers: fromAddress(clientAddress()) });
-      assert.equal(failed.status, 401);
-    }
-
-    const blocked = await call('POST', `${api}/auth/login`, { body: { email: account.email, password: account.password }, headers: fromAddress(clientAddress()) });
-
-    assert.equal(blocked.status, 429);
-    assert.equal(blocked.body['code'], 'AUTH.TOO_MANY_ATTEMPTS');
   });
 
   it('When one address keeps failing against many accounts, then that address gets 429 and others do not', async () => {

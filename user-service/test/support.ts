@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomInt, randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { assertTestDatabaseName, freePort, request, startService, testInfra, type JsonResponse, type ServiceProcess } from '@oip/testkit';
 
 export const USER_DB = assertTestDatabaseName('users_test');
@@ -66,9 +67,51 @@ export function startGateway(users: { url: string; jwksUrl: string }, upstreams:
 
 export const uniqueEmail = (prefix = 'user'): string => `${prefix}-${randomUUID().slice(0, 12)}@example.test`;
 
-/** A client address of the test's own (user-service trusts X-Forwarded-For from loopback), so throttling counts stay per test. */
+/**
+ * A client address of the test's own, named in X-Forwarded-For: believed by a user-service that
+ * trusts loopback (its default) and by a gateway started with TRUSTED_PROXIES=loopback.
+ */
 export const clientAddress = (): string => `198.51.100.${randomInt(1, 255)}`;
 export const fromAddress = (ip: string): Record<string, string> => ({ 'x-forwarded-for': ip });
+
+/**
+ * A loopback address of the test's own, other than 127.0.0.1 (Linux routes all of 127/8 to the
+ * loopback interface): a host that really connects from it, so that it is that peer's address a
+ * service sees, whatever X-Forwarded-For it sends. Random, so counters of earlier runs do not count.
+ */
+export const loopbackHost = (): string => `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+
+/** `request` from the testkit, but connecting from `source` (see loopbackHost). */
+export function requestFrom<T = Record<string, unknown>>(
+  source: string,
+  method: string,
+  url: string,
+  options: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<JsonResponse<T>> {
+  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const headers: Record<string, string> = { ...options.headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) };
+  return new Promise((resolve, reject) => {
+    const outgoing = http.request(url, { method, headers, localAddress: source, agent: false }, (answer) => {
+      let text = '';
+      answer.setEncoding('utf8');
+      answer.on('data', (chunk: string) => (text += chunk));
+      answer.on('end', () => {
+        let body: unknown = text;
+        try {
+          body = text ? JSON.parse(text) : undefined;
+        } catch {
+          // not JSON: keep the text
+        }
+        const received = new Headers();
+        for (const [name, value] of Object.entries(answer.headers)) if (typeof value === 'string') received.set(name, value);
+        resolve({ status: answer.statusCode ?? 0, headers: received, body: body as T });
+      });
+      answer.on('error', reject);
+    });
+    outgoing.on('error', reject);
+    outgoing.end(payload);
+  });
+}
 
 export interface TokenPair {
   accessToken: string;

@@ -35,7 +35,9 @@ export function streamProxy(options: ProxyOptions): RequestHandler {
       return;
     }
     const headers = { ...endToEndHeaders(req.headers), ...framingHeaders(framing) };
-    headers['x-forwarded-for'] = [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', ');
+    // Only the client address the gateway determined (its own trusted proxies already vouched for
+    // the chain), so a service that trusts the gateway sees that address and nothing a client wrote.
+    headers['x-forwarded-for'] = req.ip ?? req.socket.remoteAddress ?? '';
     headers['x-forwarded-proto'] = req.protocol;
     headers['x-forwarded-host'] = req.headers.host ?? '';
 

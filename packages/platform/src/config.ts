@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isProxyAddress } from './http/trusted-proxies';
 
 /**
  * Every service reads its environment once, at boot, through a zod schema. A missing or malformed
@@ -44,6 +45,11 @@ export const env = {
           .map((item) => item.trim())
           .filter(Boolean),
       ),
+  /** Comma-separated proxy addresses, CIDR ranges or `loopback` / `linklocal` / `uniquelocal`. */
+  proxies: (fallback: string) =>
+    env
+      .list(fallback)
+      .refine((entries) => entries.every(isProxyAddress), { error: 'must list addresses, CIDR ranges or loopback, linklocal, uniquelocal' }),
 };
 
 /** Variables every process shares: environment, logging, shutdown, token verification. */
@@ -58,6 +64,11 @@ export const baseConfigShape = {
   JWT_AUDIENCE: env.string('order-inventory-platform'),
   /** When set, /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; the gateway serves metrics only then. */
   METRICS_TOKEN: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+  /**
+   * Peers whose X-Forwarded-For is believed: the gateway's address. Locally the gateway reaches a
+   * service over loopback; in compose it has a fixed address. The gateway itself defaults to none.
+   */
+  TRUSTED_PROXIES: env.proxies('loopback'),
 };
 
 /** Variables every service that uses the broker shares. */

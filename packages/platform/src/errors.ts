@@ -20,6 +20,8 @@ export class AppError extends Error {
     message: string,
     /** Field → message, for validation errors. */
     readonly fields?: Record<string, string>,
+    /** For `rate_limited`: when the client may try again, sent as Retry-After. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'AppError';
@@ -76,9 +78,10 @@ export function problem(status: number, code: string, detail: string, errors?: R
 }
 
 /** What an HTTP client sees for an error: its own words for known errors, nothing internal otherwise. */
-export function toProblem(error: unknown): { problem: Problem; expected: boolean } {
+export function toProblem(error: unknown): { problem: Problem; expected: boolean; retryAfterSeconds?: number } {
   if (error instanceof AppError) {
-    return { problem: problem(statusOfKind[error.kind], error.code, error.message, error.fields), expected: true };
+    const retryAfterSeconds = error.retryAfterSeconds;
+    return { problem: problem(statusOfKind[error.kind], error.code, error.message, error.fields), expected: true, ...(retryAfterSeconds ? { retryAfterSeconds } : {}) };
   }
   const status = httpStatusOf(error);
   if (status !== undefined && status >= 400 && status < 500) {

@@ -25,6 +25,8 @@ export interface ServiceKit {
   maxConcurrentRequests: number;
   /** Who may scrape /metrics (METRICS_TOKEN). */
   metricsAccess: MetricsAccess;
+  /** Peers whose X-Forwarded-For names the client (TRUSTED_PROXIES). */
+  trustedProxies: readonly string[];
   broker: BrokerConnection | undefined;
   /** The broker, for services that configured one. */
   requireBroker(): BrokerConnection;
@@ -41,6 +43,7 @@ export interface CommonConfig {
   JWT_ISSUER: string;
   JWT_AUDIENCE: string;
   METRICS_TOKEN?: string;
+  TRUSTED_PROXIES: readonly string[];
 }
 
 export interface ExpressServiceDefinition {
@@ -66,6 +69,7 @@ export function expressService(definition: ExpressServiceDefinition): ExpressSer
     verifyToken: createJwtVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
     maxConcurrentRequests: config.MAX_CONCURRENT_REQUESTS,
     metricsAccess: { token: config.METRICS_TOKEN },
+    trustedProxies: config.TRUSTED_PROXIES,
     broker: config.RABBITMQ_URL ? new BrokerConnection(config.RABBITMQ_URL, logger, { name: definition.name }) : undefined,
     requireBroker() {
       if (!this.broker) throw new Error(`${definition.name} was defined without RABBITMQ_URL`);

@@ -37,7 +37,12 @@ export class AuthController {
   @ApiOperation({ summary: 'Exchange e-mail and password for an access and a refresh token' })
   @ApiOkResponse({ type: TokenPair })
   @ApiUnauthorizedResponse({ description: 'AUTH.INVALID_CREDENTIALS' })
-  @ApiTooManyRequestsResponse({ description: 'AUTH.TOO_MANY_ATTEMPTS: too many failed logins for the account or address' })
+  @ApiTooManyRequestsResponse({
+    description:
+      'AUTH.TOO_MANY_ATTEMPTS, with Retry-After: too many attempts on this account from this address, or too many failed logins ' +
+      'from this address. An account with many failures from anywhere is answered more slowly, never refused.',
+    headers: { 'Retry-After': { description: 'Seconds until the attempt may be repeated', schema: { type: 'integer' } } },
+  })
   login(@Body() dto: LoginDto, @Ip() ip: string): Promise<TokenPair> {
     return this.auth.login(dto, ip);
   }

@@ -4,7 +4,7 @@ import { AccessTokens } from './access-tokens';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwksController } from './jwks.controller';
-import { LoginAttemptsRepository } from './login-attempts.repository';
+import { LoginThrottleRepository } from './login-throttle.repository';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { SigningKeys } from './signing-keys';
 
@@ -12,6 +12,6 @@ import { SigningKeys } from './signing-keys';
 @Module({
   imports: [UsersModule],
   controllers: [AuthController, JwksController],
-  providers: [AuthService, AccessTokens, SigningKeys, LoginAttemptsRepository, RefreshTokensRepository],
+  providers: [AuthService, AccessTokens, SigningKeys, LoginThrottleRepository, RefreshTokensRepository],
 })
 export class AuthModule {}

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '@oip/platform';
 import { LOGGER, SERVICE_CONFIG } from '@oip/platform/nest';
@@ -10,7 +11,8 @@ import { AccessTokens } from './access-tokens';
 import { AuthErrors } from './auth.errors';
 import type { LoginDto } from './dto/login.dto';
 import type { RefreshTokenDto } from './dto/refresh-token.dto';
-import { LoginAttemptsRepository } from './login-attempts.repository';
+import { throttleVerdict, type ThrottleLimits } from './login-throttle.policy';
+import { LoginThrottleRepository } from './login-throttle.repository';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 import type { TokenPair } from './token-pair';
 
@@ -20,36 +22,51 @@ const hashOf = (token: string): string => createHash('sha256').update(token).dig
 
 @Injectable()
 export class AuthService {
+  private readonly limits: ThrottleLimits;
+
   constructor(
     private readonly users: UsersRepository,
     private readonly passwords: PasswordHasher,
-    private readonly attempts: LoginAttemptsRepository,
+    private readonly throttle: LoginThrottleRepository,
     private readonly refreshTokens: RefreshTokensRepository,
     private readonly accessTokens: AccessTokens,
     @Inject(SERVICE_CONFIG) private readonly config: Config,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.limits = {
+      maxPerAccount: config.LOGIN_THROTTLE_MAX_PER_ACCOUNT,
+      maxPerAddress: config.LOGIN_THROTTLE_MAX_PER_IP,
+      delayMs: config.LOGIN_THROTTLE_DELAY_MS,
+      maxDelayMs: config.LOGIN_THROTTLE_MAX_DELAY_MS,
+    };
+  }
 
   /**
    * Unknown e-mail, wrong password and deactivated account give the same 401 after the same bcrypt
-   * work. Failures are counted per account and per client address; past either limit the login is
-   * refused with 429 before the password is even checked.
+   * work. The attempt is counted before the password is checked (login-throttle.policy.ts): a
+   * locked address or address-account pair gets 429 with no check at all; an account with many
+   * failures is answered more slowly, but never refused, so its owner can still log in.
    */
   async login(dto: LoginDto, ip: string): Promise<TokenPair> {
     const window = this.config.LOGIN_THROTTLE_WINDOW_SECONDS;
-    const recent = await this.attempts.recentFailures(dto.email, ip, window);
-    if (recent.byAccount >= this.config.LOGIN_THROTTLE_MAX_PER_ACCOUNT || recent.byIp >= this.config.LOGIN_THROTTLE_MAX_PER_IP) {
-      this.logger.warn({ ip, failures: recent }, 'login throttled');
-      throw AuthErrors.tooManyAttempts();
+    const counts = await this.throttle.countAttempt(dto.email, ip, window);
+    const verdict = throttleVerdict(counts, this.limits);
+    if (!verdict.allowed) {
+      this.logger.warn({ ip, pair: counts.pair.count, address: counts.address.count }, 'login throttled');
+      throw AuthErrors.tooManyAttempts(verdict.retryAfterSeconds);
+    }
+    if (verdict.delayMs > 0) {
+      this.logger.info({ ip, accountFailures: counts.accountFailures, delayMs: verdict.delayMs }, 'login slowed');
+      await sleep(verdict.delayMs);
     }
     const user = await this.users.findCredentialsByEmail(dto.email);
     const valid = user ? await this.passwords.verify(dto.password, user.passwordHash) : await this.passwords.verifyAgainstNothing(dto.password);
     if (!user || !valid || !user.active) {
-      await this.attempts.recordFailure(dto.email, ip, window);
+      await this.throttle.recordAccountFailure(dto.email, window);
       this.logger.info({ ip, known: user !== null }, 'login failed');
       throw AuthErrors.invalidCredentials();
     }
-    await this.attempts.clearAccount(dto.email);
+    await this.throttle.forgive(dto.email, ip);
     return this.issue({ id: user.id, email: user.email, name: user.name, roles: user.roles, active: user.active }, randomUUID());
   }
 

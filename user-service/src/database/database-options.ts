@@ -2,7 +2,7 @@ import path from 'node:path';
 import { postgresOptions } from '@oip/platform/nest';
 import { OutboxEntity } from '@oip/platform/outbox';
 import type { DataSourceOptions } from 'typeorm';
-import { LoginAttemptEntity } from '../auth/login-attempt.entity';
+import { LoginThrottleEntity } from '../auth/login-throttle.entity';
 import { RefreshTokenEntity } from '../auth/refresh-token.entity';
 import type { Config } from '../config';
 import { UserEntity } from '../users/user.entity';
@@ -11,7 +11,7 @@ import { UserEntity } from '../users/user.entity';
 export function databaseOptions(config: Config): DataSourceOptions {
   return {
     ...postgresOptions(config, config.USER_DB_NAME, 'user-service'),
-    entities: [UserEntity, RefreshTokenEntity, LoginAttemptEntity, OutboxEntity],
+    entities: [UserEntity, RefreshTokenEntity, LoginThrottleEntity, OutboxEntity],
     // Compiled migrations only: the service and the CLI both run from dist/.
     migrations: [path.join(__dirname, 'migrations', '*.js')],
   };

@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics';
 import { runWithContext } from '../request-context';
 import { problem } from '../errors';
 import { metricsRefusal, type MetricsAccess } from './metrics-access';
+import { trustProxySetting } from './trusted-proxies';
 import { errorHandler, notFoundHandler, sendProblem } from './problem-response';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -91,6 +92,8 @@ export interface HttpAppOptions {
   metrics: Metrics;
   maxConcurrentRequests: number;
   metricsAccess?: MetricsAccess;
+  /** Peers whose X-Forwarded-For is believed (TRUSTED_PROXIES); none when absent. */
+  trustedProxies?: readonly string[];
   /** The service's own routes, docs included. */
   routes: Router[];
   bodyLimit?: string;
@@ -106,10 +109,10 @@ export interface HttpAppOptions {
  */
 export function installCommonMiddleware(
   app: Express,
-  options: { logger: Logger; health: HealthRegistry; metrics: Metrics; maxConcurrentRequests: number; metricsAccess?: MetricsAccess },
+  options: { logger: Logger; health: HealthRegistry; metrics: Metrics; maxConcurrentRequests: number; metricsAccess?: MetricsAccess; trustedProxies?: readonly string[] },
 ): void {
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback, uniquelocal');
+  app.set('trust proxy', trustProxySetting(options.trustedProxies ?? []));
   app.use(requestId);
   app.use(
     pinoHttp({

@@ -17,8 +17,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       next(error);
       return;
     }
-    const { problem: body, expected } = toProblem(error);
+    const { problem: body, expected, retryAfterSeconds } = toProblem(error);
     if (!expected) logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
+    if (retryAfterSeconds) res.setHeader('retry-after', String(retryAfterSeconds));
     sendProblem(res, { ...body, instance: req.originalUrl });
   };
 }

@@ -63,6 +63,7 @@ export function nestService(definition: NestServiceDefinition): NestService {
     verifyToken: createJwtVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
     maxConcurrentRequests: config.MAX_CONCURRENT_REQUESTS,
     metricsAccess: { token: config.METRICS_TOKEN },
+    trustedProxies: config.TRUSTED_PROXIES,
     broker,
     publisher: new EventPublisher(broker, logger, metrics),
     requireBroker: () => broker,

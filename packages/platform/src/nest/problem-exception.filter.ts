@@ -32,31 +32,32 @@ export class ProblemExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
-    const body = this.problemOf(exception, req);
+    const { body, retryAfterSeconds } = this.problemOf(exception, req);
     if (res.headersSent) {
       // Too late for a problem body; ending the socket is all that is left.
       this.logger.error({ err: exception, requestId: req.headers[REQUEST_ID_HEADER] }, 'error after the response started');
       res.end();
       return;
     }
+    if (retryAfterSeconds) res.setHeader('retry-after', String(retryAfterSeconds));
     sendProblem(res, { ...body, instance: req.originalUrl });
   }
 
-  private problemOf(exception: unknown, req: Request): Problem {
+  private problemOf(exception: unknown, req: Request): { body: Problem; retryAfterSeconds?: number } {
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();
       // Services never throw HTTP exceptions, so a 404 here is Nest finding no route.
       const detail = status === 404 ? `No route for ${req.method} ${req.path}` : messageOf(exception);
-      return problem(status, codeOfStatus[status] ?? `HTTP.${status}`, detail);
+      return { body: problem(status, codeOfStatus[status] ?? `HTTP.${status}`, detail) };
     }
-    const { problem: body, expected } = toProblem(exception);
+    const { problem: body, expected, retryAfterSeconds } = toProblem(exception);
     if (!expected) {
       this.logger.error(
         { err: exception, requestId: req.headers[REQUEST_ID_HEADER], method: req.method, url: req.originalUrl },
         'unhandled error',
       );
     }
-    return body;
+    return { body, retryAfterSeconds };
   }
 }
 
