@@ -18,7 +18,12 @@ export class AccessTokens {
   }
 
   sign(user: UserRecord): string {
-    return jwt.sign({ email: user.email, roles: user.roles }, this.keys.privateKey, {
+    // Verifiers refuse tokens issued before the user's last revocation, which is rounded up to a
+    // whole second (iat has seconds only); a token made within that second is dated at its end, so
+    // a user demoted a moment ago can log in again at once with a token that says so.
+    const now = Math.floor(Date.now() / 1000);
+    const revokedUntil = user.tokensValidAfter ? Math.ceil(user.tokensValidAfter.getTime() / 1000) : 0;
+    return jwt.sign({ email: user.email, roles: user.roles, iat: Math.max(now, revokedUntil) }, this.keys.privateKey, {
       algorithm: 'RS256',
       keyid: this.keys.kid,
       subject: user.id,

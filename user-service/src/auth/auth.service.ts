@@ -50,7 +50,7 @@ export class AuthService {
       throw AuthErrors.invalidCredentials();
     }
     await this.attempts.clearAccount(dto.email);
-    return this.issue({ id: user.id, email: user.email, name: user.name, roles: user.roles, active: user.active }, randomUUID());
+    return this.issue({ id: user.id, email: user.email, name: user.name, roles: user.roles, active: user.active, tokensValidAfter: user.tokensValidAfter }, randomUUID());
   }
 
   /** One use per refresh token: it is exchanged for a new pair in the same family. */
