@@ -218,6 +218,7 @@ export class Stack {
         return { ...common, ...postgres, ORDER_DB_NAME: ORDER_DB, PRODUCT_SERVICE_URL: this.url('product-service'), PRODUCT_LOOKUP_TIMEOUT_MS: '1500', PRODUCT_CACHE_MS: '0' };
       case 'api-gateway':
         return {
+          RABBITMQ_URL: infra.rabbitmqUrl,
           JWKS_URL: common['JWKS_URL'] ?? '',
           JWT_ISSUER: ISSUER,
           JWT_AUDIENCE: AUDIENCE,

@@ -76,7 +76,7 @@ describe('Identity: register, login, tokens and accounts', () => {
     const tokens = await call<TokenPair>('POST', `${api}/auth/login`, { body: { email, password }, headers: fromAddress(clientAddress()) });
     assert.equal(tokens.status, 200);
     assert.equal(tokens.body.tokenType, 'Bearer');
-    assert.equal(tokens.body.expiresIn, 900);
+    assert.equal(tokens.body.expiresIn, 300);
     const decoded = jwt.decode(tokens.body.accessToken, { complete: true });
     assert.equal(decoded?.header.alg, 'RS256');
     assert.equal(decoded?.header.kid, signingKid);
