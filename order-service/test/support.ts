@@ -151,6 +151,11 @@ export class Stack {
     return process;
   }
 
+  /** Another instance of `service` on a port of its own, beside the stack's; the caller stops it. */
+  startReplica(service: ServiceName): Promise<ServiceProcess> {
+    return startService(service, portVariables[service], { ...this.envOf(service), ...this.overrides[service] });
+  }
+
   process(service: ServiceName): ServiceProcess {
     const process = this.processes.get(service);
     assert.ok(process, `${service} is not running`);

@@ -17,13 +17,13 @@ export class AccessTokens {
     return this.config.ACCESS_TOKEN_TTL_SECONDS;
   }
 
-  sign(user: UserRecord): string {
-    // Verifiers refuse tokens issued before the user's last revocation, which is rounded up to a
-    // whole second (iat has seconds only); a token made within that second is dated at its end, so
-    // a user demoted a moment ago can log in again at once with a token that says so.
-    const now = Math.floor(Date.now() / 1000);
-    const revokedUntil = user.tokensValidAfter ? Math.ceil(user.tokensValidAfter.getTime() / 1000) : 0;
-    return jwt.sign({ email: user.email, roles: user.roles, iat: Math.max(now, revokedUntil) }, this.keys.privateKey, {
+  async sign(user: UserRecord): Promise<string> {
+    // Verifiers refuse the user's tokens issued before its last revocation, an instant at most a
+    // second ahead (iat has whole seconds only). A token signed before then would be refused at
+    // once, so signing waits for it: a user demoted a moment ago logs in again with a token that works.
+    const wait = (user.tokensValidAfter?.getTime() ?? 0) - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 1000)));
+    return jwt.sign({ email: user.email, roles: user.roles }, this.keys.privateKey, {
       algorithm: 'RS256',
       keyid: this.keys.kid,
       subject: user.id,

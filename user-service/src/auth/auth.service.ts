@@ -80,8 +80,8 @@ export class AuthService {
     return this.pair(user, refreshToken);
   }
 
-  private pair(user: UserRecord, refreshToken: string): TokenPair {
-    return { accessToken: this.accessTokens.sign(user), refreshToken, tokenType: 'Bearer', expiresIn: this.accessTokens.ttlSeconds };
+  private async pair(user: UserRecord, refreshToken: string): Promise<TokenPair> {
+    return { accessToken: await this.accessTokens.sign(user), refreshToken, tokenType: 'Bearer', expiresIn: this.accessTokens.ttlSeconds };
   }
 
   private refreshExpiry(): Date {

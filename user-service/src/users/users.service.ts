@@ -16,10 +16,11 @@ import { UsersRepository } from './users.repository';
 export const EVENT_SOURCE = '/user-service';
 
 /**
- * The instant from which a revoked user's tokens are valid again: now, rounded up to the second,
- * because `iat` has whole seconds only and a token from earlier in this second must not pass.
+ * The instant from which a revoked user's tokens are valid again: the start of the next second.
+ * `iat` has whole seconds only, so every token issued up to now (this second included) has an `iat`
+ * below it; AccessTokens waits for it before signing a new one for the user.
  */
-const revocationInstant = (): Date => new Date(Math.ceil(Date.now() / 1000) * 1000);
+const revocationInstant = (): Date => new Date((Math.floor(Date.now() / 1000) + 1) * 1000);
 
 @Injectable()
 export class UsersService {
