@@ -21,8 +21,9 @@ export class AccessTokens {
     // Verifiers refuse the user's tokens issued before its last revocation, an instant at most a
     // second ahead (iat has whole seconds only). A token signed before then would be refused at
     // once, so signing waits for it: a user demoted a moment ago logs in again with a token that works.
-    const wait = (user.tokensValidAfter?.getTime() ?? 0) - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 1000)));
+    const notBefore = Math.min(user.tokensValidAfter?.getTime() ?? 0, Date.now() + 1000);
+    // A timer may fire a millisecond before the wall clock gets there: wait until it has.
+    while (Date.now() < notBefore) await new Promise((resolve) => setTimeout(resolve, notBefore - Date.now() + 1));
     return jwt.sign({ email: user.email, roles: user.roles }, this.keys.privateKey, {
       algorithm: 'RS256',
       keyid: this.keys.kid,

@@ -105,9 +105,9 @@ export class RevocationFeed {
     try {
       const event = parseEvent(JSON.parse(content.toString('utf8')));
       if (event.type === 'user_roles_changed' || event.type === 'user_deactivated') {
-        const data = event.data as Revocation;
-        this.options.revocations.add({ userId: data.userId, tokensValidAfter: data.tokensValidAfter });
-        this.options.logger.info({ userId: data.userId, type: event.type }, 'tokens revoked');
+        const { userId, tokensValidAfter } = event.data;
+        this.options.revocations.add({ userId, tokensValidAfter });
+        this.options.logger.info({ userId, type: event.type }, 'tokens revoked');
       }
     } catch (error) {
       this.options.logger.warn({ err: error }, 'ignoring a malformed revocation event');
