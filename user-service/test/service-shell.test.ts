@@ -86,6 +86,7 @@ describe('user-service NestJS shell', () => {
         name: 'text',
         password_hash: 'text',
         roles: 'ARRAY',
+        tokens_valid_after: 'timestamp with time zone',
         updated_at: 'timestamp with time zone',
       },
     );
