@@ -86,7 +86,7 @@ describe('Identity: register, login, tokens and accounts', () => {
     assert.deepEqual(claims['roles'], ['user']);
     assert.equal(claims.iss, ISSUER);
     assert.equal(claims.aud, AUDIENCE);
-    assert.equal((claims.exp ?? 0) - (claims.iat ?? 0), 900);
+    assert.equal((claims.exp ?? 0) - (claims.iat ?? 0), 300);
 
     const me = await call('GET', `${api}/users/me`, { token: tokens.body.accessToken });
     assert.equal(me.status, 200);
