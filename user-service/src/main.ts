@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { nestService, runNestService } from '@oip/platform/nest';
-import { CLOCK_SKEW_SECONDS } from '@oip/platform';
+import { revocationRetentionSeconds } from '@oip/platform';
 import { AppModule } from './app.module';
 import { loadServiceConfig } from './config';
 import { UsersRepository } from './users/users.repository';
@@ -16,7 +16,7 @@ runNestService(() => {
     // The revocations are this service's own data: read from the database, not over HTTP from itself.
     revocationSource: (app) => {
       const users = app.get(UsersRepository);
-      return () => users.recentRevocations(config.ACCESS_TOKEN_TTL_SECONDS + CLOCK_SKEW_SECONDS);
+      return () => users.recentRevocations(revocationRetentionSeconds(config.ACCESS_TOKEN_TTL_SECONDS));
     },
   });
 });

@@ -9,7 +9,7 @@ import { createMetrics, type Metrics } from './metrics';
 import { BrokerConnection } from './messaging/broker-connection';
 import { createJwtVerifier, type VerifyToken } from './auth/jwt-verifier';
 import { httpRevocationSource, RevocationFeed, type RevocationSource } from './auth/revocation-feed';
-import { CLOCK_SKEW_SECONDS, TokenPolicy, TokenRevocations } from './auth/token-revocations';
+import { revocationRetentionSeconds, TokenPolicy, TokenRevocations } from './auth/token-revocations';
 import type { MetricsAccess } from './http/metrics-access';
 
 /**
@@ -68,7 +68,7 @@ export interface ExpressService extends Service {
  * the feed that keeps the list current. `source` defaults to user-service's list beside the JWKS.
  */
 export function tokenVerification(config: CommonConfig, broker: BrokerConnection | undefined, logger: Logger, source?: RevocationSource) {
-  const revocations = new TokenRevocations(config.ACCESS_TOKEN_TTL_SECONDS + CLOCK_SKEW_SECONDS);
+  const revocations = new TokenRevocations(revocationRetentionSeconds(config.ACCESS_TOKEN_TTL_SECONDS));
   const tokenPolicy = new TokenPolicy(revocations, config.ACCESS_TOKEN_TTL_SECONDS);
   return {
     tokenPolicy,

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CLOCK_SKEW_SECONDS } from '@oip/platform';
+import { revocationRetentionSeconds } from '@oip/platform';
 import { Public, SERVICE_CONFIG } from '@oip/platform/nest';
 import type { Config } from '../config';
 import { UsersRepository } from '../users/users.repository';
@@ -36,6 +36,6 @@ export class JwksController {
   @ApiOperation({ summary: 'Users whose access tokens issued before tokensValidAfter are void (recent changes only)' })
   @ApiOkResponse({ type: RevocationList })
   async revocations(): Promise<RevocationList> {
-    return { revocations: await this.users.recentRevocations(this.config.ACCESS_TOKEN_TTL_SECONDS + CLOCK_SKEW_SECONDS) };
+    return { revocations: await this.users.recentRevocations(revocationRetentionSeconds(this.config.ACCESS_TOKEN_TTL_SECONDS)) };
   }
 }

@@ -17,6 +17,9 @@ export interface Revocation {
 /** Clock difference between the issuer and a verifier that the retention absorbs. */
 export const CLOCK_SKEW_SECONDS = 60;
 
+/** How long a revocation matters, for tokens living at most `maxLifetimeSeconds`: the list's horizon, for issuer and verifiers alike. */
+export const revocationRetentionSeconds = (maxLifetimeSeconds: number): number => maxLifetimeSeconds + CLOCK_SKEW_SECONDS;
+
 export class TokenRevocations {
   private readonly notBefore = new Map<string, number>();
   private synced = false;
