@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { request, waitFor, type JsonResponse, type ServiceProcess } from '@oip/testkit';
+import { canStopInfrastructure, request, testInfra, waitFor, type JsonResponse, type ServiceProcess } from '@oip/testkit';
 import { Stack } from './support';
 
 /**
@@ -76,6 +76,30 @@ describe('Token revocation across the platform', () => {
       { name: 'notification-service /notifications', call: () => request('GET', `${stack.url('notification-service')}/notifications`, { token }) },
       { name: 'inventory-service /inventory', call: () => request('GET', `${stack.url('inventory-service')}/inventory`, { token }) },
     ]);
+  });
+
+  it('When RabbitMQ is down, then a deactivation is still refused everywhere within seconds, and once it is back a new deactivation is refused too', { skip: !canStopInfrastructure() && 'infrastructure given by URLs cannot be stopped' }, async () => {
+    const infra = testInfra();
+    const during = await stack.customer();
+    const afterwards = await stack.customer();
+    const refusedAt = (token: string): Call[] => [
+      { name: 'gateway /api/orders', call: () => request('GET', `${stack.api}/orders`, { token }) },
+      { name: 'notification-service /notifications', call: () => request('GET', `${stack.url('notification-service')}/notifications`, { token }) },
+      { name: 'inventory-service /inventory', call: () => request('GET', `${stack.url('inventory-service')}/inventory`, { token }) },
+    ];
+
+    try {
+      await infra.stop('rabbitmq');
+      assert.equal((await deactivate(during.id)).status, 200);
+      // No event can go out: each process finds it in user-service's list, which it polls while unsubscribed.
+      await refusedEverywhere(refusedAt(during.token));
+    } finally {
+      await infra.start('rabbitmq');
+    }
+    await Promise.all((['api-gateway', 'notification-service', 'inventory-service', 'user-service'] as const).map((service) => stack.ready(service, 60_000)));
+
+    assert.equal((await deactivate(afterwards.id)).status, 200);
+    await refusedEverywhere(refusedAt(afterwards.token));
   });
 
   describe('an instance started after the change', () => {
