@@ -20,7 +20,7 @@ import {
 
 /** What each application container needs healthy before it starts. */
 const needs: Record<AppService, string[]> = {
-  'api-gateway': ['user-service', 'product-service', 'order-service', 'inventory-service', 'notification-service'],
+  'api-gateway': ['rabbitmq', 'user-service', 'product-service', 'order-service', 'inventory-service', 'notification-service'],
   'user-service': ['postgres', 'rabbitmq'],
   'product-service': ['mongo', 'rabbitmq'],
   'order-service': ['postgres', 'rabbitmq'],

@@ -5,6 +5,8 @@ import { z } from 'zod';
 export const configSchema = z.object({
   ...baseConfigShape,
   GATEWAY_PORT: env.port(3000),
+  /** Only for the token revocation events (user_roles_changed, user_deactivated); the gateway publishes nothing. */
+  RABBITMQ_URL: env.url('amqp://app:app@127.0.0.1:5672'),
   USER_SERVICE_URL: env.url('http://127.0.0.1:3001'),
   PRODUCT_SERVICE_URL: env.url('http://127.0.0.1:3002'),
   ORDER_SERVICE_URL: env.url('http://127.0.0.1:3003'),

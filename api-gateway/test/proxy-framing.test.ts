@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { listen } from '@oip/platform';
-import { request, startService, startTestIssuer, type ServiceProcess, type TestIssuer } from '@oip/testkit';
+import { request, startService, startTestIssuer, type ServiceProcess, type TestIssuer, testInfra } from '@oip/testkit';
 
 /** What the stand-in upstream answers: who asked for what, as it parsed the request. */
 interface Echo {
@@ -61,6 +61,7 @@ describe('api-gateway request framing', () => {
     const port = await listen(upstream, 0, '127.0.0.1');
     const url = `http://127.0.0.1:${port}`;
     gateway = await startService('api-gateway', 'GATEWAY_PORT', {
+      RABBITMQ_URL: testInfra().rabbitmqUrl,
       ...issuer.env,
       USER_SERVICE_URL: url,
       PRODUCT_SERVICE_URL: url,

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { listen } from '@oip/platform';
-import { request, startService, startTestIssuer, type ServiceProcess, type TestIssuer } from '@oip/testkit';
+import { request, startService, startTestIssuer, type ServiceProcess, type TestIssuer, testInfra } from '@oip/testkit';
 
 /** What the stand-in upstream saw of the last request. */
 interface Seen {
@@ -53,6 +53,7 @@ describe('api-gateway proxy', () => {
     });
     const port = await listen(upstream, 0, '127.0.0.1');
     gateway = await startService('api-gateway', 'GATEWAY_PORT', {
+      RABBITMQ_URL: testInfra().rabbitmqUrl,
       ...issuer.env,
       USER_SERVICE_URL: `http://127.0.0.1:${port}`,
       PRODUCT_SERVICE_URL: 'http://127.0.0.1:9',

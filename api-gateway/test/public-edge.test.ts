@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { listen } from '@oip/platform';
-import { request, startService, type ServiceProcess } from '@oip/testkit';
+import { request, startService, type ServiceProcess, testInfra } from '@oip/testkit';
 
 /** What the gateway's public port gives to a caller without an access token (hardening, item 5). */
 describe('api-gateway public edge', () => {
@@ -19,6 +19,7 @@ describe('api-gateway public edge', () => {
     const url = `http://127.0.0.1:${await listen(upstream, 0, '127.0.0.1')}`;
     // No METRICS_TOKEN: the gateway must not serve its metrics at all.
     gateway = await startService('api-gateway', 'GATEWAY_PORT', {
+      RABBITMQ_URL: testInfra().rabbitmqUrl,
       USER_SERVICE_URL: url,
       PRODUCT_SERVICE_URL: url,
       ORDER_SERVICE_URL: url,

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { after } from 'node:test';
 import { listen } from '@oip/platform';
-import { serviceShellSuite } from '@oip/testkit';
+import { serviceShellSuite, testInfra } from '@oip/testkit';
 
 // The gateway's own shell, with one stand-in upstream that only answers liveness: readiness of the
 // gateway follows its upstreams, and the real services are exercised by their own suites.
@@ -22,8 +22,9 @@ serviceShellSuite({
       ORDER_SERVICE_URL: url,
       INVENTORY_SERVICE_URL: url,
       NOTIFICATION_SERVICE_URL: url,
+      RABBITMQ_URL: testInfra().rabbitmqUrl,
     };
   },
   metricsToken: 'scrape-token-of-the-shell-suite',
-  checks: ['user-service', 'product-service', 'order-service', 'inventory-service', 'notification-service'],
+  checks: ['rabbitmq', 'token-revocations', 'user-service', 'product-service', 'order-service', 'inventory-service', 'notification-service'],
 });

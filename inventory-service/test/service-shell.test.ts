@@ -8,5 +8,5 @@ serviceShellSuite({
     return { MONGO_URL: infra.mongoUrl, INVENTORY_DB_NAME: 'inventory_test', RABBITMQ_URL: infra.rabbitmqUrl };
   },
   store: { component: 'mongo', check: 'mongo' },
-  checks: ['rabbitmq'],
+  checks: ['rabbitmq', 'token-revocations'],
 });

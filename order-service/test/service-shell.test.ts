@@ -23,7 +23,7 @@ serviceShellSuite({
   portVariable: 'ORDER_SERVICE_PORT',
   env: serviceEnv,
   store: { component: 'postgres', check: 'database' },
-  checks: ['rabbitmq'],
+  checks: ['rabbitmq', 'token-revocations'],
 });
 
 describe('order-service schema', () => {

@@ -151,6 +151,11 @@ export class Stack {
     return process;
   }
 
+  /** Another instance of `service` on a port of its own, beside the stack's; the caller stops it. */
+  startReplica(service: ServiceName): Promise<ServiceProcess> {
+    return startService(service, portVariables[service], { ...this.envOf(service), ...this.overrides[service] });
+  }
+
   process(service: ServiceName): ServiceProcess {
     const process = this.processes.get(service);
     assert.ok(process, `${service} is not running`);
@@ -218,6 +223,7 @@ export class Stack {
         return { ...common, ...postgres, ORDER_DB_NAME: ORDER_DB, PRODUCT_SERVICE_URL: this.url('product-service'), PRODUCT_LOOKUP_TIMEOUT_MS: '1500', PRODUCT_CACHE_MS: '0' };
       case 'api-gateway':
         return {
+          RABBITMQ_URL: infra.rabbitmqUrl,
           JWKS_URL: common['JWKS_URL'] ?? '',
           JWT_ISSUER: ISSUER,
           JWT_AUDIENCE: AUDIENCE,

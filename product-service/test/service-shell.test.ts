@@ -8,5 +8,5 @@ serviceShellSuite({
     return { MONGO_URL: infra.mongoUrl, PRODUCT_DB_NAME: 'product_test', RABBITMQ_URL: infra.rabbitmqUrl };
   },
   store: { component: 'mongo', check: 'mongo' },
-  checks: ['rabbitmq'],
+  checks: ['rabbitmq', 'token-revocations'],
 });

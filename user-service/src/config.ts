@@ -27,7 +27,6 @@ export const configSchema = z.object({
   /** `kid` of the signing key. Unset: the key's RFC 7638 thumbprint. */
   JWT_KEY_ID: optional(),
   JWT_KEY_DIR: env.string(defaultKeyDir),
-  ACCESS_TOKEN_TTL_SECONDS: env.int(900, 1),
   REFRESH_TOKEN_TTL_SECONDS: env.int(14 * 24 * 3600, 1),
   /** bcrypt work factor; 4 (the minimum) only for tests. */
   BCRYPT_COST: env.int(12, 4).pipe(z.number().max(15, 'must be at most 15')),

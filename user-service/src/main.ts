@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { nestService, runNestService } from '@oip/platform/nest';
+import { revocationRetentionSeconds } from '@oip/platform';
 import { AppModule } from './app.module';
 import { loadServiceConfig } from './config';
+import { UsersRepository } from './users/users.repository';
 
 runNestService(() => {
   const config = loadServiceConfig();
@@ -11,5 +13,10 @@ runNestService(() => {
     config,
     openApi: { title: 'user-service', version: '1.0.0', description: 'Accounts, credentials and access tokens' },
     module: (kit) => AppModule.forRoot(config, kit),
+    // The revocations are this service's own data: read from the database, not over HTTP from itself.
+    revocationSource: (app) => {
+      const users = app.get(UsersRepository);
+      return () => users.recentRevocations(revocationRetentionSeconds(config.ACCESS_TOKEN_TTL_SECONDS));
+    },
   });
 });

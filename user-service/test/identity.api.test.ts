@@ -77,7 +77,7 @@ describe('Identity: register, login, tokens and accounts', () => {
     const tokens = await call<TokenPair>('POST', `${api}/auth/login`, { body: { email, password }, headers: fromAddress(clientAddress()) });
     assert.equal(tokens.status, 200);
     assert.equal(tokens.body.tokenType, 'Bearer');
-    assert.equal(tokens.body.expiresIn, 900);
+    assert.equal(tokens.body.expiresIn, 300);
     const decoded = jwt.decode(tokens.body.accessToken, { complete: true });
     assert.equal(decoded?.header.alg, 'RS256');
     assert.equal(decoded?.header.kid, signingKid);
@@ -87,7 +87,7 @@ describe('Identity: register, login, tokens and accounts', () => {
     assert.deepEqual(claims['roles'], ['user']);
     assert.equal(claims.iss, ISSUER);
     assert.equal(claims.aud, AUDIENCE);
-    assert.equal((claims.exp ?? 0) - (claims.iat ?? 0), 900);
+    assert.equal((claims.exp ?? 0) - (claims.iat ?? 0), 300);
 
     const me = await call('GET', `${api}/users/me`, { token: tokens.body.accessToken });
     assert.equal(me.status, 200);

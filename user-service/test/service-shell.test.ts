@@ -23,7 +23,7 @@ serviceShellSuite({
   portVariable: 'USER_SERVICE_PORT',
   env: serviceEnv,
   store: { component: 'postgres', check: 'database' },
-  checks: ['rabbitmq'],
+  checks: ['rabbitmq', 'token-revocations'],
 });
 
 describe('user-service NestJS shell', () => {
@@ -86,6 +86,7 @@ describe('user-service NestJS shell', () => {
         name: 'text',
         password_hash: 'text',
         roles: 'ARRAY',
+        tokens_valid_after: 'timestamp with time zone',
         updated_at: 'timestamp with time zone',
       },
     );

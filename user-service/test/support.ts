@@ -53,6 +53,7 @@ export async function startUserService(overrides: Record<string, string> = {}): 
 export function startGateway(users: { url: string; jwksUrl: string }, upstreams: Record<string, string> = {}): Promise<ServiceProcess> {
   const nowhere = 'http://127.0.0.1:9';
   return startService('api-gateway', 'GATEWAY_PORT', {
+    RABBITMQ_URL: testInfra().rabbitmqUrl,
     JWKS_URL: users.jwksUrl,
     JWT_ISSUER: ISSUER,
     JWT_AUDIENCE: AUDIENCE,

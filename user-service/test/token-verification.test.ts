@@ -62,7 +62,7 @@ describe('Token verification at the gateway and at each service', () => {
   const forged: Record<string, () => string> = {
     'is signed by another key under the same kid': () => {
       const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-      return jwt.sign(claims, other, { algorithm: 'RS256', keyid: signingKid, expiresIn: 600 });
+      return jwt.sign(claims, other, { algorithm: 'RS256', keyid: signingKid, expiresIn: 300 });
     },
     'says alg none and has no signature': () => `${b64({ alg: 'none', typ: 'JWT', kid: signingKid })}.${b64({ ...claims, iat: now(), exp: now() + 600 })}.`,
     'is HS256 signed with the public key as the secret': () => {
@@ -71,8 +71,11 @@ describe('Token verification at the gateway and at each service', () => {
       return `${unsigned}.${createHmac('sha256', publicPem).update(unsigned).digest('base64url')}`;
     },
     'has expired': () => jwt.sign({ ...claims, iat: now() - 3600, exp: now() - 60 }, signingKey, { algorithm: 'RS256', keyid: signingKid }),
-    'is for another audience': () => jwt.sign({ ...claims, aud: 'another-platform' }, signingKey, { algorithm: 'RS256', keyid: signingKid, expiresIn: 600 }),
-    'comes from another issuer': () => jwt.sign({ ...claims, iss: 'http://evil.example' }, signingKey, { algorithm: 'RS256', keyid: signingKid, expiresIn: 600 }),
+    'is for another audience': () => jwt.sign({ ...claims, aud: 'another-platform' }, signingKey, { algorithm: 'RS256', keyid: signingKid, expiresIn: 300 }),
+    'comes from another issuer': () => jwt.sign({ ...claims, iss: 'http://evil.example' }, signingKey, { algorithm: 'RS256', keyid: signingKid, expiresIn: 300 }),
+    'has no expiry (no exp claim)': () => jwt.sign({ ...claims, iat: now() }, signingKey, { algorithm: 'RS256', keyid: signingKid }),
+    'has no issue time (no iat claim)': () => jwt.sign({ ...claims, exp: now() + 300 }, signingKey, { algorithm: 'RS256', keyid: signingKid, noTimestamp: true }),
+    'lives longer than an access token may': () => jwt.sign(claims, signingKey, { algorithm: 'RS256', keyid: signingKid, expiresIn: 3600 }),
     'is garbage': () => 'not.a.token',
   };
 

@@ -1,9 +1,11 @@
 import { eventDataJsonSchemas } from './json-schema';
-import { eventTypes, subscriptions, type EventType } from './events';
+import { eventTypes, subscriptions, tokenRevocationTypes, type EventType } from './events';
 
 /** Which service publishes each event type (DESIGN.md "Events"). */
 export const producers: Record<EventType, string> = {
   user_registered: 'user-service',
+  user_roles_changed: 'user-service',
+  user_deactivated: 'user-service',
   product_created: 'product-service',
   product_deleted: 'product-service',
   order_created: 'order-service',
@@ -22,6 +24,8 @@ function consumersOf(type: EventType): string[] {
     .map(([service]) => service);
 }
 
+const revokesTokens = (type: EventType): boolean => (tokenRevocationTypes as readonly string[]).includes(type);
+
 /**
  * The AsyncAPI 3.0 document of the event bus, generated from the zod schemas so that docs/ can
  * be checked against the code (tests/asyncapi.test.ts fails when they drift).
@@ -36,7 +40,7 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
       name: type,
       title: type,
       contentType: 'application/cloudevents+json',
-      summary: `Published by ${producers[type]}; consumed by ${consumersOf(type).join(', ') || 'nobody yet'}`,
+      summary: `Published by ${producers[type]}; consumed by ${revokesTokens(type) ? 'every token verifier' : consumersOf(type).join(', ') || 'nobody yet'}`,
       payload: {
         type: 'object',
         required: ['specversion', 'id', 'source', 'type', 'time', 'subject', 'datacontenttype', 'data'],
@@ -70,6 +74,13 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
         action: 'receive',
         channel: { $ref: `#/channels/${type}` },
         summary: `${consumer} consumes ${type} from its quorum queue "${consumer}" (idempotent by event id)`,
+      };
+    }
+    if (revokesTokens(type)) {
+      operations[`token_verifiers_receive_${type}`] = {
+        action: 'receive',
+        channel: { $ref: `#/channels/${type}` },
+        summary: `The gateway and every service instance receive ${type} on an exclusive, auto-delete queue of their own and refuse the subject's older tokens`,
       };
     }
   }

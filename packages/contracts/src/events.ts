@@ -27,6 +27,12 @@ const OrderRef = {
 
 export const eventDataSchemas = {
   user_registered: z.object({ userId: Id, email: z.email(), name: z.string().min(1) }),
+  /**
+   * `tokensValidAfter`: access tokens of this user issued (`iat`) before this instant are void,
+   * so a demoted admin's token stops working within seconds rather than when it expires.
+   */
+  user_roles_changed: z.object({ userId: Id, roles: z.array(z.string().min(1)), tokensValidAfter: z.iso.datetime() }),
+  user_deactivated: z.object({ userId: Id, tokensValidAfter: z.iso.datetime() }),
 
   product_created: z.object({
     productId: Id,
@@ -106,3 +112,10 @@ export const subscriptions = {
 } as const satisfies Record<string, readonly EventType[]>;
 
 export type ConsumingService = keyof typeof subscriptions;
+
+/**
+ * Events every token-verifying process (gateway and each service instance) must see, not one
+ * consumer per service: each process binds its own exclusive, auto-delete queue to these, so that
+ * every replica refuses the revoked tokens (see docs/architecture.md "Tokens and revocation").
+ */
+export const tokenRevocationTypes = ['user_roles_changed', 'user_deactivated'] as const satisfies readonly EventType[];

@@ -62,6 +62,12 @@ export const baseConfigShape = {
   JWKS_URL: env.url('http://127.0.0.1:3001/.well-known/jwks.json'),
   JWT_ISSUER: env.string('http://user-service'),
   JWT_AUDIENCE: env.string('order-inventory-platform'),
+  /**
+   * Lifetime of the access tokens user-service signs, and the longest any verifier accepts. Capped
+   * at 300 s: a revocation entry is kept only this long, and longer sessions are what refresh
+   * tokens are for.
+   */
+  ACCESS_TOKEN_TTL_SECONDS: env.int(300, 1).pipe(z.number().max(300, 'must be at most 300 (use refresh tokens for longer sessions)')),
   /** When set, /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; the gateway serves metrics only then. */
   METRICS_TOKEN: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
   /**

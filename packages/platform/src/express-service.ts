@@ -8,6 +8,8 @@ import { createLogger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { BrokerConnection } from './messaging/broker-connection';
 import { createJwtVerifier, type VerifyToken } from './auth/jwt-verifier';
+import { httpRevocationSource, RevocationFeed, type RevocationSource } from './auth/revocation-feed';
+import { revocationRetentionSeconds, TokenPolicy, TokenRevocations } from './auth/token-revocations';
 import type { MetricsAccess } from './http/metrics-access';
 
 /**
@@ -21,6 +23,10 @@ export interface ServiceKit {
   metrics: Metrics;
   health: HealthRegistry;
   verifyToken: VerifyToken;
+  /** What every verifier checks beyond the signature, with this process's revocation list. */
+  tokenPolicy: TokenPolicy;
+  /** Keeps the revocation list current (per-process queue + backfill from user-service). */
+  revocationFeed: RevocationFeed;
   /** More requests than this at once are shed with 503 (MAX_CONCURRENT_REQUESTS). */
   maxConcurrentRequests: number;
   /** Who may scrape /metrics (METRICS_TOKEN). */
@@ -42,6 +48,7 @@ export interface CommonConfig {
   JWKS_URL: string;
   JWT_ISSUER: string;
   JWT_AUDIENCE: string;
+  ACCESS_TOKEN_TTL_SECONDS: number;
   METRICS_TOKEN?: string;
   TRUSTED_PROXIES: readonly string[];
 }
@@ -59,25 +66,40 @@ export interface ExpressService extends Service {
   shutdownTimeoutMs: number;
 }
 
+/**
+ * Token verification for one process: its revocation list, the policy over it, the verifier, and
+ * the feed that keeps the list current. `source` defaults to user-service's list beside the JWKS.
+ */
+export function tokenVerification(config: CommonConfig, broker: BrokerConnection | undefined, logger: Logger, source?: RevocationSource) {
+  const revocations = new TokenRevocations(revocationRetentionSeconds(config.ACCESS_TOKEN_TTL_SECONDS));
+  const tokenPolicy = new TokenPolicy(revocations, config.ACCESS_TOKEN_TTL_SECONDS);
+  return {
+    tokenPolicy,
+    verifyToken: createJwtVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, policy: tokenPolicy }),
+    revocationFeed: new RevocationFeed({ revocations, broker, logger, source: source ?? httpRevocationSource(config.JWKS_URL) }),
+  };
+}
+
 export function expressService(definition: ExpressServiceDefinition): ExpressService {
   const { config } = definition;
   const logger = createLogger(definition.name, config.LOG_LEVEL);
+  const broker = config.RABBITMQ_URL ? new BrokerConnection(config.RABBITMQ_URL, logger, { name: definition.name }) : undefined;
   const kit: ServiceKit = {
     logger,
     metrics: createMetrics(definition.name),
     health: new HealthRegistry(),
-    verifyToken: createJwtVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+    ...tokenVerification(config, broker, logger),
     maxConcurrentRequests: config.MAX_CONCURRENT_REQUESTS,
     metricsAccess: { token: config.METRICS_TOKEN },
     trustedProxies: config.TRUSTED_PROXIES,
-    broker: config.RABBITMQ_URL ? new BrokerConnection(config.RABBITMQ_URL, logger, { name: definition.name }) : undefined,
+    broker,
     requireBroker() {
       if (!this.broker) throw new Error(`${definition.name} was defined without RABBITMQ_URL`);
       return this.broker;
     },
   };
-  const broker = kit.broker;
   if (broker) kit.health.register('rabbitmq', () => broker.assertConnected());
+  kit.health.register('token-revocations', () => kit.revocationFeed.assertSynced());
   let server: Server | undefined;
   let stopWork: (() => Promise<void>) | undefined;
   let closeStores: (() => Promise<void>) | undefined;
@@ -86,6 +108,7 @@ export function expressService(definition: ExpressServiceDefinition): ExpressSer
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     async start() {
       broker?.start();
+      await kit.revocationFeed.start();
       const setup = await definition.setup(kit);
       stopWork = setup.stopWork;
       closeStores = setup.closeStores;
@@ -97,6 +120,7 @@ export function expressService(definition: ExpressServiceDefinition): ExpressSer
       kit.health.markDraining();
       if (server) await closeServer(server);
       await stopWork?.();
+      await kit.revocationFeed.stop();
       await broker?.close();
       await closeStores?.();
     },

@@ -8,6 +8,8 @@ export * from './request-context';
 export * from './semaphore';
 export * from './auth/jwt-verifier';
 export * from './auth/express-auth';
+export * from './auth/token-revocations';
+export * from './auth/revocation-feed';
 export * from './http/api-router';
 export * from './http/express-app';
 export * from './http/openapi';

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { canStopInfrastructure, testInfra, type Component } from './infrastructure';
 import { spawnService, startService, type ServiceProcess } from './service-process';
+import { startTestIssuer, type TestIssuer } from './test-issuer';
 import { waitFor } from './wait';
 
 /**
@@ -30,15 +31,19 @@ async function readiness(url: string): Promise<{ status: number; body: { checks:
 export function serviceShellSuite(options: ShellSuiteOptions): void {
   describe(`${options.service} shell`, () => {
     let service: ServiceProcess;
+    // Readiness includes the token revocation list, which a verifier loads from its issuer.
+    let issuer: TestIssuer;
 
     before(async () => {
+      issuer = await startTestIssuer();
       const metricsEnv: Record<string, string> = options.metricsToken ? { METRICS_TOKEN: options.metricsToken } : {};
-      service = await startService(options.service, options.portVariable, { ...(await options.env()), ...metricsEnv });
+      service = await startService(options.service, options.portVariable, { ...issuer.env, ...(await options.env()), ...metricsEnv });
       await waitFor(async () => ((await readiness(service.url)).status === 200 ? true : undefined), 30_000);
     });
 
     after(async () => {
       await service.kill();
+      await issuer.close();
     });
 
     it('When its dependencies are up, then it is live and ready, each check up', async () => {

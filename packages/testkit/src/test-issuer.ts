@@ -12,7 +12,7 @@ export interface TestIssuer {
   jwksUrl: string;
   issuer: string;
   audience: string;
-  /** The env a service needs to trust this issuer. */
+  /** The env a service needs to trust this issuer (tokens live 300 s, the platform's maximum). */
   env: Record<string, string>;
   token(claims: { sub?: string; email?: string; roles?: string[] }, options?: { expiresInSeconds?: number }): string;
   admin(): string;
@@ -26,6 +26,8 @@ export async function startTestIssuer(): Promise<TestIssuer> {
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' };
   const server: Server = createServer((req, res) => {
     if (req.url === '/.well-known/jwks.json') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
+    // Verifiers load the recent revocations beside the JWKS before they accept any token.
+    else if (req.url === '/.well-known/token-revocations.json') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ revocations: [] }));
     else res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -38,7 +40,7 @@ export async function startTestIssuer(): Promise<TestIssuer> {
     jwt.sign(
       { email: claims.email ?? `${claims.sub ?? 'someone'}@example.com`, roles: claims.roles ?? ['user'] },
       privateKey,
-      { algorithm: 'RS256', keyid: kid, subject: claims.sub ?? randomUUID(), issuer, audience, expiresIn: options.expiresInSeconds ?? 900 },
+      { algorithm: 'RS256', keyid: kid, subject: claims.sub ?? randomUUID(), issuer, audience, expiresIn: options.expiresInSeconds ?? 300 },
     );
   return {
     jwksUrl,

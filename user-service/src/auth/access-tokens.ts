@@ -17,7 +17,13 @@ export class AccessTokens {
     return this.config.ACCESS_TOKEN_TTL_SECONDS;
   }
 
-  sign(user: UserRecord): string {
+  async sign(user: UserRecord): Promise<string> {
+    // Verifiers refuse the user's tokens issued before its last revocation, an instant at most a
+    // second ahead (iat has whole seconds only). A token signed before then would be refused at
+    // once, so signing waits for it: a user demoted a moment ago logs in again with a token that works.
+    const notBefore = Math.min(user.tokensValidAfter?.getTime() ?? 0, Date.now() + 1000);
+    // A timer may fire a millisecond before the wall clock gets there: wait until it has.
+    while (Date.now() < notBefore) await new Promise((resolve) => setTimeout(resolve, notBefore - Date.now() + 1));
     return jwt.sign({ email: user.email, roles: user.roles }, this.keys.privateKey, {
       algorithm: 'RS256',
       keyid: this.keys.kid,

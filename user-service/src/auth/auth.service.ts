@@ -67,7 +67,7 @@ export class AuthService {
       throw AuthErrors.invalidCredentials();
     }
     await this.throttle.forgive(dto.email, ip);
-    return this.issue({ id: user.id, email: user.email, name: user.name, roles: user.roles, active: user.active }, randomUUID());
+    return this.issue({ id: user.id, email: user.email, name: user.name, roles: user.roles, active: user.active, tokensValidAfter: user.tokensValidAfter }, randomUUID());
   }
 
   /** One use per refresh token: it is exchanged for a new pair in the same family. */
@@ -97,8 +97,8 @@ export class AuthService {
     return this.pair(user, refreshToken);
   }
 
-  private pair(user: UserRecord, refreshToken: string): TokenPair {
-    return { accessToken: this.accessTokens.sign(user), refreshToken, tokenType: 'Bearer', expiresIn: this.accessTokens.ttlSeconds };
+  private async pair(user: UserRecord, refreshToken: string): Promise<TokenPair> {
+    return { accessToken: await this.accessTokens.sign(user), refreshToken, tokenType: 'Bearer', expiresIn: this.accessTokens.ttlSeconds };
   }
 
   private refreshExpiry(): Date {

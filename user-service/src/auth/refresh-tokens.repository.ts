@@ -49,7 +49,7 @@ export class RefreshTokensRepository {
       if (token.expiresAt.getTime() <= Date.now()) return { outcome: 'invalid' };
       const user = await manager.findOne(UserEntity, {
         where: { id: token.userId },
-        select: { id: true, email: true, name: true, roles: true, active: true },
+        select: { id: true, email: true, name: true, roles: true, active: true, tokensValidAfter: true },
       });
       if (!user?.active) {
         await this.revokeFamily(manager, token.familyId);

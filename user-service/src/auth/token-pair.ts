@@ -10,11 +10,24 @@ export class TokenPair {
   @ApiProperty({ enum: ['Bearer'] })
   tokenType!: 'Bearer';
 
-  @ApiProperty({ description: 'Seconds until the access token expires', example: 900 })
+  @ApiProperty({ description: 'Seconds until the access token expires', example: 300 })
   expiresIn!: number;
 }
 
 export class Jwks {
   @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } })
   keys!: object[];
+}
+
+export class Revocation {
+  @ApiProperty({ format: 'uuid' })
+  userId!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'Access tokens of the user issued before this instant are refused' })
+  tokensValidAfter!: string;
+}
+
+export class RevocationList {
+  @ApiProperty({ type: [Revocation] })
+  revocations!: Revocation[];
 }

@@ -40,6 +40,8 @@ export interface UserRecord {
   name: string;
   roles: string[];
   active: boolean;
+  /** Read where tokens are signed: a new token must not be issued "before" the last revocation. */
+  tokensValidAfter?: Date | null;
 }
 
 export function toUserView(user: UserRecord): UserView {

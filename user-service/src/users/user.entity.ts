@@ -7,6 +7,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Update
  */
 @Entity({ name: 'users' })
 @Index('users_email_lower_key', { synchronize: false })
+@Index('users_tokens_valid_after_idx', { synchronize: false })
 export class UserEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -25,6 +26,10 @@ export class UserEntity {
 
   @Column({ type: 'boolean', default: true })
   active!: boolean;
+
+  /** Access tokens of this user issued before this instant are refused (role change, deactivation). */
+  @Column({ name: 'tokens_valid_after', type: 'timestamptz', nullable: true })
+  tokensValidAfter!: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -25,26 +25,32 @@ export class UsersController {
   @Roles('admin')
   @ApiOperation({ summary: 'Every account, a page at a time (admin)' })
   @ApiOkResponse({ type: UserPage })
-  list(@Query() query: ListUsersQuery): Promise<UserPage> {
-    return this.users.list(query);
+  list(@CurrentUser() caller: AuthenticatedUser, @Query() query: ListUsersQuery): Promise<UserPage> {
+    return this.users.list(caller, query);
   }
 
   @Put(':id/roles')
   @Roles('admin')
-  @ApiOperation({ summary: 'Replace an account\'s roles (admin)' })
+  @ApiOperation({
+    summary: 'Replace an account\'s roles (admin)',
+    description: 'The caller\'s current roles are read from the database, not the token. A change voids the account\'s older access tokens everywhere (user_roles_changed).',
+  })
   @ApiOkResponse({ type: UserView })
   @ApiNotFoundResponse({ description: 'No such user' })
-  setRoles(@Param() params: UserIdParams, @Body() dto: SetRolesDto): Promise<UserView> {
-    return this.users.setRoles(params.id, dto);
+  setRoles(@CurrentUser() caller: AuthenticatedUser, @Param() params: UserIdParams, @Body() dto: SetRolesDto): Promise<UserView> {
+    return this.users.setRoles(caller, params.id, dto);
   }
 
   @Post(':id/deactivate')
   @HttpCode(200)
   @Roles('admin')
-  @ApiOperation({ summary: 'Deactivate an account and revoke its refresh tokens (admin)' })
+  @ApiOperation({
+    summary: 'Deactivate an account and revoke its tokens (admin)',
+    description: 'Refresh tokens are revoked; access tokens are refused everywhere within seconds (user_deactivated).',
+  })
   @ApiOkResponse({ type: UserView })
   @ApiNotFoundResponse({ description: 'No such user' })
-  deactivate(@Param() params: UserIdParams): Promise<UserView> {
-    return this.users.deactivate(params.id);
+  deactivate(@CurrentUser() caller: AuthenticatedUser, @Param() params: UserIdParams): Promise<UserView> {
+    return this.users.deactivate(caller, params.id);
   }
 }

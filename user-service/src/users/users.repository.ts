@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { CloudEvent } from '@oip/contracts';
+import type { Revocation } from '@oip/platform';
 import { enqueueEvent } from '@oip/platform/outbox';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource, MoreThan, QueryFailedError, type EntityManager } from 'typeorm';
 import { RefreshTokenEntity } from '../auth/refresh-token.entity';
 import type { UserRecord } from './user-view';
 import { UserEntity } from './user.entity';
@@ -63,7 +64,7 @@ export class UsersRepository {
   async findCredentialsByEmail(email: string): Promise<(UserRecord & { passwordHash: string }) | null> {
     return this.users
       .createQueryBuilder('user')
-      .select(['user.id', 'user.email', 'user.name', 'user.roles', 'user.active', 'user.passwordHash'])
+      .select(['user.id', 'user.email', 'user.name', 'user.roles', 'user.active', 'user.passwordHash', 'user.tokensValidAfter'])
       .where('lower(user.email) = lower(:email)', { email })
       .getOne();
   }
@@ -78,26 +79,58 @@ export class UsersRepository {
     return { items, total };
   }
 
-  async setRoles(id: string, roles: string[]): Promise<UserRecord | null> {
-    const result = await this.users.update({ id }, { roles });
-    return result.affected ? this.findById(id) : null;
+  /**
+   * Replaces the roles. When they change, the user's older access tokens are voided and `event`
+   * (built for `tokensValidAfter`) is written to the outbox in the same transaction; the row is
+   * locked, so two concurrent changes cannot both see the old roles.
+   */
+  async setRoles(id: string, roles: string[], tokensValidAfter: Date, event: CloudEvent): Promise<UserRecord | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const user = await this.lockedUser(manager, id);
+      if (!user) return null;
+      if (sameRoles(user.roles, roles)) return user;
+      await manager.update(UserEntity, { id }, { roles, tokensValidAfter });
+      await enqueueEvent(manager, event);
+      return { ...user, roles };
+    });
   }
 
-  /** Deactivates the user and revokes every refresh token it holds, in one transaction. */
-  async deactivate(id: string): Promise<UserRecord | null> {
+  /**
+   * Deactivates the user, voids its access tokens, revokes every refresh token it holds and writes
+   * `event` to the outbox, in one transaction. An account already inactive is left as it is.
+   */
+  async deactivate(id: string, tokensValidAfter: Date, event: CloudEvent): Promise<UserRecord | null> {
     return this.dataSource.transaction(async (manager) => {
-      const result = await manager.update(UserEntity, { id }, { active: false });
-      if (!result.affected) return null;
+      const user = await this.lockedUser(manager, id);
+      if (!user) return null;
+      if (!user.active) return user;
+      await manager.update(UserEntity, { id }, { active: false, tokensValidAfter });
       await manager
         .createQueryBuilder()
         .update(RefreshTokenEntity)
         .set({ revokedAt: () => 'now()' })
         .where('user_id = :id AND revoked_at IS NULL', { id })
         .execute();
-      return manager.findOne(UserEntity, { where: { id }, select: publicColumns });
+      await enqueueEvent(manager, event);
+      return { ...user, active: false };
     });
   }
+
+  /** Users whose tokens were voided within the last `withinSeconds`: what every verifier must refuse. */
+  async recentRevocations(withinSeconds: number): Promise<Revocation[]> {
+    const rows = await this.users.find({
+      select: { id: true, tokensValidAfter: true },
+      where: { tokensValidAfter: MoreThan(new Date(Date.now() - withinSeconds * 1000)) },
+    });
+    return rows.flatMap((row) => (row.tokensValidAfter ? [{ userId: row.id, tokensValidAfter: row.tokensValidAfter.toISOString() }] : []));
+  }
+
+  private lockedUser(manager: EntityManager, id: string): Promise<UserRecord | null> {
+    return manager.getRepository(UserEntity).createQueryBuilder('user').setLock('pessimistic_write').select(Object.keys(publicColumns).map((column) => `user.${column}`)).where('user.id = :id', { id }).getOne();
+  }
 }
+
+const sameRoles = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && [...a].sort().join() === [...b].sort().join();
 
 function isUniqueViolation(error: unknown, constraint: string): boolean {
   if (!(error instanceof QueryFailedError)) return false;

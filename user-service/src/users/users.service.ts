@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { createEvent } from '@oip/contracts';
-import { currentContext, type AuthenticatedUser, type Logger } from '@oip/platform';
+import { AppError, currentContext, type AuthenticatedUser, type Logger } from '@oip/platform';
 import { LOGGER, SERVICE_CONFIG } from '@oip/platform/nest';
 import type { Config } from '../config';
 import type { ListUsersQuery } from './dto/list-users.query';
@@ -14,6 +14,13 @@ import { UserErrors } from './users.errors';
 import { UsersRepository } from './users.repository';
 
 export const EVENT_SOURCE = '/user-service';
+
+/**
+ * The instant from which a revoked user's tokens are valid again: the start of the next second.
+ * `iat` has whole seconds only, so every token issued up to now (this second included) has an `iat`
+ * below it; AccessTokens waits for it before signing a new one for the user.
+ */
+const revocationInstant = (): Date => new Date((Math.floor(Date.now() / 1000) + 1) * 1000);
 
 @Injectable()
 export class UsersService {
@@ -45,24 +52,51 @@ export class UsersService {
     return toUserView(user);
   }
 
-  async list(query: ListUsersQuery): Promise<UserPage> {
+  async list(caller: AuthenticatedUser, query: ListUsersQuery): Promise<UserPage> {
+    await this.assertCurrentAdmin(caller);
     const limit = Math.min(query.limit, MAX_PAGE_SIZE);
     const { items, total } = await this.users.list(query.page, limit);
     return { items: items.map(toUserView), page: query.page, limit, total };
   }
 
-  async setRoles(id: string, dto: SetRolesDto): Promise<UserView> {
-    const user = await this.users.setRoles(id, dto.roles);
+  /** New roles; a real change voids the user's older tokens everywhere (`user_roles_changed`). */
+  async setRoles(caller: AuthenticatedUser, id: string, dto: SetRolesDto): Promise<UserView> {
+    await this.assertCurrentAdmin(caller);
+    const tokensValidAfter = revocationInstant();
+    const event = createEvent(
+      'user_roles_changed',
+      { userId: id, roles: dto.roles, tokensValidAfter: tokensValidAfter.toISOString() },
+      { source: EVENT_SOURCE, subject: id, correlationId: currentContext()?.requestId },
+    );
+    const user = await this.users.setRoles(id, dto.roles, tokensValidAfter, event);
     if (!user) throw UserErrors.notFound(id);
-    this.logger.info({ userId: id, roles: dto.roles }, 'user roles changed');
+    this.logger.info({ userId: id, roles: dto.roles, by: caller.id }, 'user roles set');
     return toUserView(user);
   }
 
-  async deactivate(id: string): Promise<UserView> {
-    const user = await this.users.deactivate(id);
+  /** Ends the account: refresh tokens revoked, access tokens void everywhere (`user_deactivated`). */
+  async deactivate(caller: AuthenticatedUser, id: string): Promise<UserView> {
+    await this.assertCurrentAdmin(caller);
+    const tokensValidAfter = revocationInstant();
+    const event = createEvent(
+      'user_deactivated',
+      { userId: id, tokensValidAfter: tokensValidAfter.toISOString() },
+      { source: EVENT_SOURCE, subject: id, correlationId: currentContext()?.requestId },
+    );
+    const user = await this.users.deactivate(id, tokensValidAfter, event);
     if (!user) throw UserErrors.notFound(id);
-    this.logger.info({ userId: id }, 'user deactivated, refresh tokens revoked');
+    this.logger.info({ userId: id, by: caller.id }, 'user deactivated, tokens revoked');
     return toUserView(user);
+  }
+
+  /**
+   * User administration trusts the database, not the token: a token's roles are as old as the
+   * token, and an admin demoted a moment ago must not be able to promote itself back with it.
+   */
+  private async assertCurrentAdmin(caller: AuthenticatedUser): Promise<void> {
+    const current = await this.users.findById(caller.id);
+    if (!current?.active) throw UserErrors.deactivated();
+    if (!current.roles.includes('admin')) throw new AppError('forbidden', 'AUTH.FORBIDDEN', 'This action needs the admin role');
   }
 
   /** The first admin from ADMIN_EMAIL / ADMIN_PASSWORD: created when missing, else given the role. */

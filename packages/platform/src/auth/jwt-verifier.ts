@@ -1,6 +1,7 @@
 import jwt, { type JwtPayload } from 'jsonwebtoken';
 import { JwksClient } from 'jwks-rsa';
 import { AppError } from '../errors';
+import type { TokenPolicy } from './token-revocations';
 
 /**
  * Verifies RS256 access tokens against the user-service JWKS. Keys are fetched by `kid` and cached,
@@ -17,6 +18,8 @@ export interface JwtVerifierOptions {
   jwksUrl: string;
   issuer: string;
   audience: string;
+  /** exp/iat present, lifetime bounded, subject not revoked since issue. */
+  policy: TokenPolicy;
 }
 
 export type VerifyToken = (token: string) => Promise<AuthenticatedUser>;
@@ -66,6 +69,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): VerifyToken {
     } catch (error) {
       throw unauthorized(error instanceof jwt.TokenExpiredError ? 'Token expired' : 'Invalid token');
     }
+    options.policy.check(payload);
     return userFromClaims(payload);
   };
 }

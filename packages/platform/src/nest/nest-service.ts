@@ -2,9 +2,9 @@ import type { Server } from 'node:http';
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Express } from 'express';
-import { createJwtVerifier } from '../auth/jwt-verifier';
+import type { RevocationSource } from '../auth/revocation-feed';
 import type { CommonConfig, ServiceKit } from '../express-service';
-import { runMain } from '../express-service';
+import { runMain, tokenVerification } from '../express-service';
 import { HealthRegistry } from '../health';
 import { installCommonMiddleware } from '../http/express-app';
 import { openApiRoutes } from '../http/openapi';
@@ -44,6 +44,8 @@ export interface NestServiceDefinition {
    * redelivery is recognised (built from the app, e.g. from its DataSource).
    */
   events?: { queue: string; types: readonly EventType[]; idempotency(app: INestApplication): Idempotency };
+  /** Where the recent token revocations come from; default: user-service's list beside the JWKS. user-service reads its own database. */
+  revocationSource?(app: INestApplication): RevocationSource;
 }
 
 export interface NestService extends Service {
@@ -56,11 +58,13 @@ export function nestService(definition: NestServiceDefinition): NestService {
   const logger = createLogger(definition.name, config.LOG_LEVEL);
   const metrics = createMetrics(definition.name);
   const broker = new BrokerConnection(config.RABBITMQ_URL, logger, { name: definition.name });
+  // The source is known only once the app exists (user-service reads its DataSource): resolved late.
+  let source: RevocationSource | undefined;
   const kit: NestServiceKit = {
     logger,
     metrics,
     health: new HealthRegistry(),
-    verifyToken: createJwtVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+    ...tokenVerification(config, broker, logger, definition.revocationSource ? () => (source ? source() : Promise.reject(new Error('not started'))) : undefined),
     maxConcurrentRequests: config.MAX_CONCURRENT_REQUESTS,
     metricsAccess: { token: config.METRICS_TOKEN },
     trustedProxies: config.TRUSTED_PROXIES,
@@ -69,6 +73,7 @@ export function nestService(definition: NestServiceDefinition): NestService {
     requireBroker: () => broker,
   };
   kit.health.register('rabbitmq', () => broker.assertConnected());
+  kit.health.register('token-revocations', () => kit.revocationFeed.assertSynced());
   let app: INestApplication | undefined;
 
   return {
@@ -81,6 +86,9 @@ export function nestService(definition: NestServiceDefinition): NestService {
       await kit.publisher.start();
       broker.start();
       app = await createNestApp(definition, kit);
+      if (definition.revocationSource) source = definition.revocationSource(app);
+      // Before listening, so the first request already meets a loaded list (or a 503 if it cannot be had).
+      await kit.revocationFeed.start();
       await app.listen(definition.port);
       const address = (app.getHttpServer() as Server).address();
       logger.info({ port: typeof address === 'object' && address ? address.port : definition.port }, `${definition.name} listening`);
@@ -90,6 +98,7 @@ export function nestService(definition: NestServiceDefinition): NestService {
       // Nest closes HTTP first (in-flight requests finish), then runs the shutdown hooks, where
       // TypeORM destroys its DataSource; the broker goes last.
       await app?.close();
+      await kit.revocationFeed.stop();
       await broker.close();
     },
   };

@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { HealthRegistry } from '../health';
 import { BrokerConnection } from '../messaging/broker-connection';
 import { EventPublisher } from '../messaging/publisher';
+import { TokenPolicy } from '../auth/token-revocations';
 import { JwtAuthGuard, RolesGuard } from './auth/auth.guards';
 import { JwtStrategy } from './auth/jwt.strategy';
 import type { NestServiceKit } from './nest-service';
@@ -25,6 +26,7 @@ export class PlatformModule {
       { provide: HealthRegistry, useValue: kit.health },
       { provide: BrokerConnection, useValue: kit.broker },
       { provide: EventPublisher, useValue: kit.publisher },
+      { provide: TokenPolicy, useValue: kit.tokenPolicy },
     ];
     const auth: Provider[] = [JwtStrategy, { provide: APP_GUARD, useClass: JwtAuthGuard }, { provide: APP_GUARD, useClass: RolesGuard }];
     return { module: PlatformModule, global: true, providers: [...providers, ...auth], exports: providers.map((provider) => provider.provide) };

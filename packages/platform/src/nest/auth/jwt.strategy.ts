@@ -4,6 +4,7 @@ import { passportJwtSecret } from 'jwks-rsa';
 import type { JwtPayload } from 'jsonwebtoken';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { JWKS_CLIENT_OPTIONS, userFromClaims, type AuthenticatedUser } from '../../auth/jwt-verifier';
+import { TokenPolicy } from '../../auth/token-revocations';
 import type { CommonConfig } from '../../express-service';
 import { SERVICE_CONFIG } from '../tokens';
 
@@ -13,11 +14,15 @@ export const JWT_STRATEGY = 'jwt';
  * How a NestJS service checks an access token: RS256 only (so `alg: none` and HS256 signed with the
  * public key are refused), signature by the key the user-service JWKS publishes under the token's
  * `kid` (fetched, cached and rate-limited by jwks-rsa, so rotation needs no restart), then `exp`,
- * `iss` and `aud`. The same checks as the Express services' verifier, through passport-jwt.
+ * `iss` and `aud`, then the platform TokenPolicy (exp and iat present, lifetime bounded, subject not
+ * revoked). The same checks as the Express services' verifier, through passport-jwt.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
-  constructor(@Inject(SERVICE_CONFIG) config: CommonConfig) {
+  constructor(
+    @Inject(SERVICE_CONFIG) config: CommonConfig,
+    private readonly policy: TokenPolicy,
+  ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       secretOrKeyProvider: passportJwtSecret({ jwksUri: config.JWKS_URL, ...JWKS_CLIENT_OPTIONS }),
@@ -30,6 +35,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
 
   /** The claims passed every check; what handlers see as the caller. */
   validate(payload: JwtPayload): AuthenticatedUser {
+    this.policy.check(payload);
     return userFromClaims(payload);
   }
 }
