@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { CloudEvent } from '@oip/contracts';
 import { enqueueEvent, transactionManager } from '@oip/platform/outbox';
-import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { DataSource, In, QueryFailedError, type EntityManager } from 'typeorm';
 import { OrderItemEntity } from './order-item.entity';
-import type { OrderStatus } from './order-status';
+import type { CancelReason, OrderStatus } from './order-status';
 import type { OrderLineRecord, OrderRecord } from './order-view';
 import { OrderEntity, type StockOutcome } from './order.entity';
 
@@ -109,13 +109,19 @@ export class OrdersRepository {
    * Moves the order from `from` to `to` if — and only if — it is still `from`: a conditional
    * UPDATE, so of two concurrent changes exactly one wins; the other gets null and must read the
    * order again. The events `eventsOf` builds from the changed order are enqueued in the same
-   * transaction.
+   * transaction. A cancellation records its reason.
    */
-  async transition(id: string, from: OrderStatus, to: OrderStatus, eventsOf: (order: OrderRecord) => CloudEvent[]): Promise<OrderRecord | null> {
+  async transition(
+    id: string,
+    from: OrderStatus,
+    to: OrderStatus,
+    eventsOf: (order: OrderRecord) => CloudEvent[],
+    cancelReason?: CancelReason,
+  ): Promise<OrderRecord | null> {
     return this.inTransaction(async (manager) => {
       const [rows] = await manager.query<[Array<{ id: string }>, number]>(
-        `UPDATE orders SET status = $3, version = version + 1, updated_at = now() WHERE id = $1 AND status = $2 RETURNING id`,
-        [id, from, to],
+        `UPDATE orders SET status = $3, cancel_reason = $4, version = version + 1, updated_at = now() WHERE id = $1 AND status = $2 RETURNING id`,
+        [id, from, to, cancelReason ?? null],
       );
       if (rows.length === 0) return null;
       const order = await manager.findOneOrFail(OrderEntity, { where: { id } });
@@ -123,6 +129,30 @@ export class OrdersRepository {
       if (!changed) return null;
       for (const event of eventsOf(changed)) await enqueueEvent(manager, event);
       return changed;
+    });
+  }
+
+  /**
+   * Cancels as the system, for `timeout`, at most `limit` orders PENDING since more than
+   * `olderThanSeconds` (oldest first), and enqueues the events `eventsOf` builds for each, all in
+   * one transaction. Rows another transaction holds (an answer being recorded, a person's cancel,
+   * another replica's sweep) are skipped and the UPDATE checks the status again, so with any number
+   * of replicas each order is cancelled once, and never after its answer was recorded.
+   */
+  async cancelStalePending(olderThanSeconds: number, limit: number, eventsOf: (order: OrderRecord) => CloudEvent[]): Promise<OrderRecord[]> {
+    return this.dataSource.transaction(async (manager) => {
+      const [rows] = await manager.query<[Array<{ id: string }>, number]>(
+        `UPDATE orders SET status = 'CANCELLED', cancel_reason = 'timeout', version = version + 1, updated_at = now()
+          WHERE status = 'PENDING' AND id IN (
+            SELECT id FROM orders WHERE status = 'PENDING' AND created_at < now() - make_interval(secs => $1)
+             ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+          RETURNING id`,
+        [olderThanSeconds, limit],
+      );
+      if (rows.length === 0) return [];
+      const cancelled = await this.withItems(manager, await manager.findBy(OrderEntity, { id: In(rows.map((row) => row.id)) }));
+      for (const order of cancelled) for (const event of eventsOf(order)) await enqueueEvent(manager, event);
+      return cancelled;
     });
   }
 
@@ -162,6 +192,7 @@ export class OrdersRepository {
       currency: order.currency.trim(),
       idempotencyKey: order.idempotencyKey,
       stockOutcome: order.stockOutcome,
+      cancelReason: order.cancelReason,
       createdAt: order.createdAt,
       updatedAt: order.updatedAt,
       version: order.version,
