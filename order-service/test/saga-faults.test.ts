@@ -84,6 +84,7 @@ describe('the order saga under repeated, conflicting and missing events', () => 
     assert.equal(order.stockOutcome, 'REJECTED');
     assert.equal(order.version, rejected.version);
     assert.equal((await outboxEvents(placed.body.id, 'order_confirmed')).length, 0);
+    assert.deepEqual((await outboxEvents(placed.body.id, 'order_cancelled')).map((event) => event.id), [deterministicEventId(`order_cancelled:${placed.body.id}:release`)]);
   });
 
   it('When inventory repeats or contradicts its answer to a confirmed order, then the order keeps the first answer and its hold', async () => {
@@ -218,6 +219,11 @@ describe('the order saga under repeated, conflicting and missing events', () => 
     assert.deepEqual(stock, { onHand: 10, reserved: 0, available: 10, holds: 0 });
     assert.deepEqual((await movementsOf(product.id, placed.id)).map((movement) => movement.reservedDelta), [4, -4]);
     assert.equal((await outboxEvents(placed.id, 'order_confirmed')).length, 0);
+    // The timeout's announcement, then the release the late reservation called for.
+    assert.deepEqual(
+      (await outboxEvents(placed.id, 'order_cancelled')).map((event) => event.id),
+      [deterministicEventId(`order_cancelled:${placed.id}`), deterministicEventId(`order_cancelled:${placed.id}:release`)],
+    );
   });
 });
 
