@@ -186,6 +186,8 @@ describe('the order saga under repeated, conflicting and missing events', () => 
     assert.equal(order.status, 'CONFIRMED');
     assert.equal(counted, before + 1);
     assert.equal(dead.headers['x-attempt'], MAX_RETRIES + 1);
+    // The handler's own error, for whoever reads the dead-letter queue.
+    assert.match(String(dead.headers['x-last-error']), /invalid input syntax for type uuid/);
   });
 
   it('When inventory never answers, then the order is CANCELLED for timeout, the customer told, and the late reservation is released', async () => {
