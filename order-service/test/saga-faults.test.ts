@@ -87,6 +87,23 @@ describe('the order saga under repeated, conflicting and missing events', () => 
     assert.deepEqual((await outboxEvents(placed.body.id, 'order_cancelled')).map((event) => event.id), [deterministicEventId(`order_cancelled:${placed.body.id}:release`)]);
   });
 
+  it('When a conflicting reservation comes again under another id, then it is handled, not dead-lettered, and nothing more is sent', async () => {
+    const product = await stack.product(1);
+    const placed = await stack.placeOrder(customer.token, [{ productId: product.id, quantity: 3 }]);
+    assert.equal((await stack.settled(placed.body.id)).status, 'REJECTED');
+    const reserved = { orderId: placed.body.id, items: [{ productId: product.id, quantity: 3 }] };
+    const handled = () => consumed('order-service', 'stock_reserved', 'processed');
+    const before = await handled();
+
+    await publisher.publish(publisher.event('stock_reserved', reserved, placed.body.id));
+    await publisher.publish(publisher.event('stock_reserved', reserved, placed.body.id));
+    await waitFor(async () => ((await handled()) >= before + 2 ? true : undefined), 20_000, 200);
+    const order = await stack.order(placed.body.id);
+
+    assert.equal(order.status, 'REJECTED');
+    assert.deepEqual((await outboxEvents(placed.body.id, 'order_cancelled')).map((event) => event.id), [deterministicEventId(`order_cancelled:${placed.body.id}:release`)]);
+  });
+
   it('When inventory repeats or contradicts its answer to a confirmed order, then the order keeps the first answer and its hold', async () => {
     const product = await stack.product(10);
     const placed = await stack.placeOrder(customer.token, [{ productId: product.id, quantity: 2 }]);

@@ -85,7 +85,7 @@ export class OrderSagaService {
       return;
     }
     if (outcome === 'RESERVED') {
-      await this.orders.enqueue(orderRelease(order, causation));
+      await this.orders.enqueueOnce(orderRelease(order, causation));
       this.logger.warn(context, 'conflicting stock answers: stock reserved after a rejection; the order keeps the first answer and the holds are released');
       return;
     }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { CloudEvent } from '@oip/contracts';
-import { enqueueEvent, transactionManager } from '@oip/platform/outbox';
+import { enqueueEvent, OUTBOX_TABLE, transactionManager } from '@oip/platform/outbox';
 import { DataSource, In, QueryFailedError, type EntityManager } from 'typeorm';
 import { OrderItemEntity } from './order-item.entity';
 import type { CancelReason, OrderStatus } from './order-status';
@@ -174,6 +174,18 @@ export class OrdersRepository {
   /** An event about the order without a status change (a cancellation announced late). */
   async enqueue(event: CloudEvent): Promise<void> {
     await this.inTransaction((manager) => enqueueEvent(manager, event));
+  }
+
+  /**
+   * The same, unless an event with this (deterministic) id was enqueued before: a second conflicting
+   * answer must not fail on the outbox's primary key. Should two race, the loser's transaction
+   * fails on that key and its retry finds the row.
+   */
+  async enqueueOnce(event: CloudEvent): Promise<void> {
+    await this.inTransaction(async (manager) => {
+      const [present] = await manager.query<Array<{ id: string }>>(`SELECT id FROM ${OUTBOX_TABLE} WHERE id = $1`, [event.id]);
+      if (!present) await enqueueEvent(manager, event);
+    });
   }
 
   private async withItems(manager: EntityManager, orders: OrderEntity[]): Promise<OrderRecord[]> {
