@@ -4,6 +4,12 @@ import { after, before, describe, it } from 'node:test';
 import { createEvent, deterministicEventId, type CloudEvent } from '@oip/contracts';
 import { BrokerConnection, createLogger } from '@oip/platform';
 import { request, testInfra, waitFor } from '@oip/testkit';
+import { DataSource } from 'typeorm';
+import { OrderItemEntity } from '../src/orders/order-item.entity';
+import { OrderEntity } from '../src/orders/order.entity';
+import { OrdersRepository } from '../src/orders/orders.repository';
+import { PendingOrderSweeper } from '../src/orders/pending-order.sweeper';
+import { ORDER_DB } from './support';
 import { sleep, Stack, TestPublisher, type Account, type Order } from './support';
 
 const PENDING_TIMEOUT_SECONDS = 5;
@@ -243,6 +249,63 @@ describe('the order saga under repeated, conflicting and missing events', () => 
       (await outboxEvents(placed.id, 'order_cancelled')).map((event) => event.id),
       [deterministicEventId(`order_cancelled:${placed.id}`), deterministicEventId(`order_cancelled:${placed.id}:release`)],
     );
+  });
+
+  it('When several replicas sweep the same stale orders at once, then each order is cancelled once and announced once, and a broken one holds up none', async () => {
+    const infra = testInfra();
+    // Two more replicas' repositories, each with its own connection pool, beside the running service's sweeper.
+    const replicas = [0, 1].map(
+      () =>
+        new DataSource({
+          type: 'postgres',
+          host: infra.postgres.host,
+          port: infra.postgres.port,
+          username: infra.postgres.user,
+          password: infra.postgres.password,
+          database: ORDER_DB,
+          entities: [OrderEntity, OrderItemEntity],
+        }),
+    );
+    await Promise.all(replicas.map((replica) => replica.initialize()));
+    try {
+      const ids: string[] = [];
+      for (let index = 0; index < 30; index += 1) {
+        const { rows } = await stack.db.query<{ id: string }>(
+          `INSERT INTO orders (customer_id, customer_email, status, total, currency, created_at) VALUES ($1, $2, 'PENDING', '6.25', 'EUR', now() - interval '1 hour') RETURNING id`,
+          [customer.id, customer.email],
+        );
+        const id = rows[0]?.id;
+        assert.ok(id);
+        await stack.db.query(`INSERT INTO order_items (order_id, product_id, name, unit_price, quantity) VALUES ($1, $2, 'Mug', '6.25', 1)`, [id, `stale-${index}`]);
+        ids.push(id);
+      }
+
+      // An order no event can be built for (no lines: the contract refuses it) must not hold up the others.
+      const { rows: [broken] } = await stack.db.query<{ id: string }>(
+        `INSERT INTO orders (customer_id, customer_email, status, total, currency, created_at) VALUES ($1, $2, 'PENDING', '0', 'EUR', now() - interval '2 hours') RETURNING id`,
+        [customer.id, customer.email],
+      );
+      assert.ok(broken);
+      const logger = createLogger('saga-faults-sweeper', 'fatal');
+      const config = { ORDER_PENDING_TIMEOUT_SECONDS: PENDING_TIMEOUT_SECONDS, ORDER_PENDING_SWEEP_INTERVAL_MS: 1000 };
+      const swept = await Promise.all(replicas.map((replica) => new PendingOrderSweeper(new OrdersRepository(replica), config, logger).sweep()));
+      const { rows } = await stack.db.query<{ id: string; status: string; cancel_reason: string; version: number; announced: string }>(
+        `SELECT o.id, o.status, o.cancel_reason, o.version,
+                (SELECT count(*) FROM outbox WHERE type = 'order_cancelled' AND payload->>'subject' = o.id::text) AS announced
+           FROM orders o WHERE o.id = ANY($1::uuid[])`,
+        [ids],
+      );
+      const byReplicas = swept.flat();
+
+      assert.equal(new Set(byReplicas).size, byReplicas.length, 'two replicas both cancelled an order');
+      assert.equal(rows.length, ids.length);
+      for (const row of rows) assert.deepEqual([row.status, row.cancel_reason, row.version, Number(row.announced)], ['CANCELLED', 'timeout', 2, 1], row.id);
+      const { rows: [stillBroken] } = await stack.db.query<{ status: string }>(`SELECT status FROM orders WHERE id = $1`, [broken.id]);
+      assert.equal(stillBroken?.status, 'PENDING');
+      await stack.db.query(`DELETE FROM orders WHERE id = $1`, [broken.id]);
+    } finally {
+      await Promise.all(replicas.map((replica) => replica.destroy()));
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CloudEvent } from '@oip/contracts';
 import { enqueueEvent, OUTBOX_TABLE, transactionManager } from '@oip/platform/outbox';
-import { DataSource, In, QueryFailedError, type EntityManager } from 'typeorm';
+import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { OrderItemEntity } from './order-item.entity';
 import type { CancelReason, OrderStatus } from './order-status';
 import type { OrderLineRecord, OrderRecord } from './order-view';
@@ -29,6 +29,17 @@ export class IdempotencyKeyTaken extends Error {
   constructor() {
     super('idempotency key taken');
     this.name = 'IdempotencyKeyTaken';
+  }
+}
+
+/** A stale order the sweeper could not cancel (its event refused by the contract, say); it stays PENDING. */
+export class UncancellableOrder extends Error {
+  constructor(
+    readonly orderId: string,
+    cause: unknown,
+  ) {
+    super(`order ${orderId} could not be cancelled: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'UncancellableOrder';
   }
 }
 
@@ -133,26 +144,35 @@ export class OrdersRepository {
   }
 
   /**
-   * Cancels as the system, for `timeout`, at most `limit` orders PENDING since more than
-   * `olderThanSeconds` (oldest first), and enqueues the events `eventsOf` builds for each, all in
-   * one transaction. Rows another transaction holds (an answer being recorded, a person's cancel,
-   * another replica's sweep) are skipped and the UPDATE checks the status again, so with any number
-   * of replicas each order is cancelled once, and never after its answer was recorded.
+   * Cancels as the system, for `timeout`, the oldest order PENDING since more than
+   * `olderThanSeconds` (but none of `excluded`), and enqueues the events `eventsOf` builds for it, in
+   * one transaction; null when there is none. The row is picked FOR UPDATE SKIP LOCKED (one that
+   * another transaction holds — an answer being recorded, a person's cancel, another replica's
+   * sweep — is left to it) and the UPDATE checks the status again, so with any number of replicas
+   * each order is cancelled once, and never after its answer was recorded. One order per
+   * transaction: an order whose event cannot be built fails alone, as UncancellableOrder.
    */
-  async cancelStalePending(olderThanSeconds: number, limit: number, eventsOf: (order: OrderRecord) => CloudEvent[]): Promise<OrderRecord[]> {
+  async cancelStalePending(olderThanSeconds: number, excluded: readonly string[], eventsOf: (order: OrderRecord) => CloudEvent[]): Promise<OrderRecord | null> {
     return this.dataSource.transaction(async (manager) => {
       const [rows] = await manager.query<[Array<{ id: string }>, number]>(
         `UPDATE orders SET status = 'CANCELLED', cancel_reason = 'timeout', version = version + 1, updated_at = now()
-          WHERE status = 'PENDING' AND id IN (
-            SELECT id FROM orders WHERE status = 'PENDING' AND created_at < now() - make_interval(secs => $1)
-             ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+          WHERE status = 'PENDING' AND id = (
+            SELECT id FROM orders
+             WHERE status = 'PENDING' AND created_at < now() - make_interval(secs => $1) AND NOT (id = ANY($2::uuid[]))
+             ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
           RETURNING id`,
-        [olderThanSeconds, limit],
+        [olderThanSeconds, excluded],
       );
-      if (rows.length === 0) return [];
-      const cancelled = await this.withItems(manager, await manager.findBy(OrderEntity, { id: In(rows.map((row) => row.id)) }));
-      for (const order of cancelled) for (const event of eventsOf(order)) await enqueueEvent(manager, event);
-      return cancelled;
+      const id = rows[0]?.id;
+      if (!id) return null;
+      try {
+        const [order] = await this.withItems(manager, [await manager.findOneByOrFail(OrderEntity, { id })]);
+        if (!order) throw new Error('the order vanished inside its own transaction');
+        for (const event of eventsOf(order)) await enqueueEvent(manager, event);
+        return order;
+      } catch (error) {
+        throw new UncancellableOrder(id, error);
+      }
     });
   }
 

@@ -3,10 +3,7 @@ import type { Logger } from '@oip/platform';
 import { LOGGER, SERVICE_CONFIG } from '@oip/platform/nest';
 import type { Config } from '../config';
 import { orderCancelled } from './order-events';
-import { OrdersRepository } from './orders.repository';
-
-/** Orders cancelled per transaction: a backlog is worked off in batches, each short. */
-const BATCH = 100;
+import { OrdersRepository, UncancellableOrder } from './orders.repository';
 
 /**
  * No order stays PENDING for good. Inventory's answer may never come (its order_created or the
@@ -20,38 +17,48 @@ const BATCH = 100;
 export class PendingOrderSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
-  private stopped = true;
+  private stopping = false;
+  /** Orders this process could not cancel: logged once, then left for a person instead of blocking the rest. */
+  private readonly uncancellable = new Set<string>();
 
   constructor(
     private readonly orders: OrdersRepository,
-    @Inject(SERVICE_CONFIG) private readonly config: Config,
+    @Inject(SERVICE_CONFIG) private readonly config: Pick<Config, 'ORDER_PENDING_TIMEOUT_SECONDS' | 'ORDER_PENDING_SWEEP_INTERVAL_MS'>,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.stopped = false;
     this.schedule();
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
+    this.stopping = true;
     clearTimeout(this.timer);
     await this.sweeping;
   }
 
-  /** Cancels every order pending for too long; the number cancelled. */
-  async sweep(): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const cancelled = await this.orders.cancelStalePending(this.config.ORDER_PENDING_TIMEOUT_SECONDS, BATCH, (order) => [orderCancelled(order, {})]);
-      for (const order of cancelled) this.logger.warn({ orderId: order.id, createdAt: order.createdAt }, 'order cancelled: no stock answer within the pending timeout');
-      total += cancelled.length;
-      if (cancelled.length < BATCH || this.stopped) return total;
+  /** Cancels every order pending for too long, one per transaction; the ids this call cancelled. */
+  async sweep(): Promise<string[]> {
+    const cancelled: string[] = [];
+    while (!this.stopping) {
+      let order;
+      try {
+        order = await this.orders.cancelStalePending(this.config.ORDER_PENDING_TIMEOUT_SECONDS, [...this.uncancellable], (stale) => [orderCancelled(stale, {})]);
+      } catch (error) {
+        if (!(error instanceof UncancellableOrder)) throw error;
+        this.uncancellable.add(error.orderId);
+        this.logger.error({ err: error, orderId: error.orderId }, 'order pending past the timeout cannot be cancelled; left PENDING for a person');
+        continue;
+      }
+      if (!order) break;
+      this.logger.warn({ orderId: order.id, createdAt: order.createdAt }, 'order cancelled: no stock answer within the pending timeout');
+      cancelled.push(order.id);
     }
+    return cancelled;
   }
 
   private schedule(): void {
-    if (this.stopped) return;
+    if (this.stopping) return;
     this.timer = setTimeout(() => {
       this.sweeping = this.sweep()
         .then(() => undefined)
