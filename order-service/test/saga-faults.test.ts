@@ -213,42 +213,51 @@ describe('the order saga under repeated, conflicting and missing events', () => 
     assert.match(String(dead.headers['x-last-error']), /invalid input syntax for type uuid/);
   });
 
-  it('When inventory never answers, then the order is CANCELLED for timeout, the customer told, and the late reservation is released', async () => {
+  it('When inventory never answers, then an order is CANCELLED for timeout, a customer\'s earlier cancel is announced, both are told, and the late reservations are released', async () => {
     const product = await stack.product(10);
     const buyer = await stack.customer();
     await stack.process('inventory-service').stop();
-    let placed: Order;
+    let left: Order;
+    let withdrawn: Order;
     try {
-      placed = (await stack.placeOrder(buyer.token, [{ productId: product.id, quantity: 4 }])).body;
-      assert.equal(placed.status, 'PENDING');
-      const cancelled = (await stack.settled(placed.id, ['CANCELLED', 'CONFIRMED', 'REJECTED'], (PENDING_TIMEOUT_SECONDS + 10) * 1000)) as OrderWithReason;
+      left = (await stack.placeOrder(buyer.token, [{ productId: product.id, quantity: 4 }])).body;
+      withdrawn = (await stack.placeOrder(buyer.token, [{ productId: product.id, quantity: 3 }])).body;
+      assert.deepEqual([left.status, withdrawn.status], ['PENDING', 'PENDING']);
+      // Cancelled by its customer while inventory is away: announced only with the answer, or after the timeout.
+      const withdrawal = await request<OrderWithReason>('POST', `${stack.api}/orders/${withdrawn.id}/cancel`, { token: buyer.token });
+      assert.deepEqual([withdrawal.status, withdrawal.body.status, withdrawal.body.cancelReason], [200, 'CANCELLED', 'customer']);
+
+      const cancelled = (await stack.settled(left.id, ['CANCELLED', 'CONFIRMED', 'REJECTED'], (PENDING_TIMEOUT_SECONDS + 10) * 1000)) as OrderWithReason;
       assert.equal(cancelled.status, 'CANCELLED');
       assert.equal(cancelled.cancelReason, 'timeout');
       assert.ok(Date.parse(cancelled.updatedAt) - Date.parse(cancelled.createdAt) >= PENDING_TIMEOUT_SECONDS * 1000);
-      await stack.waitForNotifications(buyer, (items) => items.some((item) => item.orderId === placed.id && item.type === 'order_cancelled'));
+      await stack.waitForNotifications(buyer, (items) => [left.id, withdrawn.id].every((id) => items.some((item) => item.orderId === id && item.type === 'order_cancelled')), 20_000);
     } finally {
       await stack.startOne('inventory-service');
     }
 
-    // Inventory, back, reserves for the order it finds in its queue and answers: too late.
+    // Inventory, back, reserves for the orders it finds in its queue and answers: too late.
     const late = await waitFor(async () => {
-      const order = await stack.order(placed.id);
-      return order.stockOutcome === 'RESERVED' ? order : undefined;
+      const orders = await Promise.all([left, withdrawn].map((order) => stack.order(order.id)));
+      return orders.every((order) => order.stockOutcome === 'RESERVED') ? orders : undefined;
     }, 30_000, 250);
     const stock = await waitFor(async () => {
       const now = await figures(product.id);
       return now.reserved === 0 ? now : undefined;
     }, 20_000, 250);
 
-    assert.equal(late.status, 'CANCELLED');
+    assert.deepEqual(late.map((order) => order.status), ['CANCELLED', 'CANCELLED']);
     assert.deepEqual(stock, { onHand: 10, reserved: 0, available: 10, holds: 0 });
-    assert.deepEqual((await movementsOf(product.id, placed.id)).map((movement) => movement.reservedDelta), [4, -4]);
-    assert.equal((await outboxEvents(placed.id, 'order_confirmed')).length, 0);
-    // The timeout's announcement, then the release the late reservation called for.
-    assert.deepEqual(
-      (await outboxEvents(placed.id, 'order_cancelled')).map((event) => event.id),
-      [deterministicEventId(`order_cancelled:${placed.id}`), deterministicEventId(`order_cancelled:${placed.id}:release`)],
-    );
+    for (const [order, quantity] of [[left, 4], [withdrawn, 3]] as const) {
+      assert.deepEqual((await movementsOf(product.id, order.id)).map((movement) => movement.reservedDelta), [quantity, -quantity], order.id);
+      assert.equal((await outboxEvents(order.id, 'order_confirmed')).length, 0);
+      // The announcement without an answer, then the release the late reservation called for.
+      assert.deepEqual(
+        (await outboxEvents(order.id, 'order_cancelled')).map((event) => event.id),
+        [deterministicEventId(`order_cancelled:${order.id}`), deterministicEventId(`order_cancelled:${order.id}:release`)],
+        order.id,
+      );
+    }
   });
 
   it('When several replicas sweep the same stale orders at once, then each order is cancelled once and announced once, and a broken one holds up none', async () => {

@@ -18,9 +18,10 @@ import { OrdersRepository } from './orders.repository';
  * working. Inventory may have reserved after (or while) it would have released, so the
  * cancellation of a PENDING order is announced only now, with inventory's answer in hand: the
  * order_cancelled it receives is certain to follow its own reservation, and the one hold there is
- * released. A rejected order had nothing held; the event still tells the customer. The timeout's
- * cancellation was announced when it was made (pending-order.sweeper.ts): a reservation arriving
- * after it is released by an event of its own.
+ * released. A rejected order had nothing held; the event still tells the customer. When the
+ * answer is late, the sweeper announces the cancellation without it (pending-order.sweeper.ts: the
+ * timeout's own cancellations, and a person's that waited too long): a reservation arriving after
+ * that is released by an event of its own.
  *
  * The first answer decides the order; a later one never changes it. A reservation after a
  * rejection (a redelivered order_created that met restocked shelves) means inventory holds stock
@@ -64,14 +65,14 @@ export class OrderSagaService {
       this.logger.info({ orderId, status: to }, 'order answered by inventory');
       return;
     }
-    if (order.status === 'CANCELLED' && order.cancelReason !== 'timeout') {
+    if (order.status === 'CANCELLED' && !order.cancelAnnounced) {
       await this.orders.enqueue(orderCancelled(order, causation));
       this.logger.info({ orderId, outcome }, 'order cancelled while pending: cancellation announced after inventory answered');
       return;
     }
     if (order.status === 'CANCELLED' && outcome === 'RESERVED') {
       await this.orders.enqueue(orderRelease(order, causation));
-      this.logger.warn({ orderId }, 'stock reserved for an order the pending timeout had cancelled: holds released');
+      this.logger.warn({ orderId, cancelReason: order.cancelReason }, 'stock reserved for an order whose cancellation went out before: holds released');
       return;
     }
     this.logger.warn({ orderId, status: order.status, outcome }, 'stock answer for an order past PENDING, ignored');

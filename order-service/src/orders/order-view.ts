@@ -21,6 +21,8 @@ export interface OrderRecord {
   idempotencyKey: string | null;
   stockOutcome: StockOutcome | null;
   cancelReason: CancelReason | null;
+  /** order_cancelled went out before inventory's answer came: a later reservation needs a release of its own. */
+  cancelAnnounced: boolean;
   createdAt: Date;
   updatedAt: Date;
   version: number;

@@ -56,6 +56,10 @@ export class OrderEntity {
   @Column({ name: 'cancel_reason', type: 'text', nullable: true })
   cancelReason!: CancelReason | null;
 
+  /** order_cancelled was sent while inventory's answer was still awaited (the pending-order sweeper). */
+  @Column({ name: 'cancel_announced', type: 'boolean', default: false })
+  cancelAnnounced!: boolean;
+
   @Column({ name: 'idempotency_key', type: 'text', nullable: true })
   idempotencyKey!: string | null;
 

@@ -155,11 +155,42 @@ export class OrdersRepository {
   async cancelStalePending(olderThanSeconds: number, excluded: readonly string[], eventsOf: (order: OrderRecord) => CloudEvent[]): Promise<OrderRecord | null> {
     return this.dataSource.transaction(async (manager) => {
       const [rows] = await manager.query<[Array<{ id: string }>, number]>(
-        `UPDATE orders SET status = 'CANCELLED', cancel_reason = 'timeout', version = version + 1, updated_at = now()
+        `UPDATE orders SET status = 'CANCELLED', cancel_reason = 'timeout', cancel_announced = true, version = version + 1, updated_at = now()
           WHERE status = 'PENDING' AND id = (
             SELECT id FROM orders
              WHERE status = 'PENDING' AND created_at < now() - make_interval(secs => $1) AND NOT (id = ANY($2::uuid[]))
              ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+          RETURNING id`,
+        [olderThanSeconds, excluded],
+      );
+      const id = rows[0]?.id;
+      if (!id) return null;
+      try {
+        const [order] = await this.withItems(manager, [await manager.findOneByOrFail(OrderEntity, { id })]);
+        if (!order) throw new Error('the order vanished inside its own transaction');
+        for (const event of eventsOf(order)) await enqueueEvent(manager, event);
+        return order;
+      } catch (error) {
+        throw new UncancellableOrder(id, error);
+      }
+    });
+  }
+
+  /**
+   * Marks as announced the oldest order a person cancelled while it was PENDING, more than
+   * `olderThanSeconds` ago, that inventory has still not answered (but none of `excluded`), and
+   * enqueues the events `eventsOf` builds for it, in one transaction; null when there is none.
+   * Picked and re-checked like cancelStalePending, so an answer being recorded wins the row.
+   */
+  async announceUnansweredCancellation(olderThanSeconds: number, excluded: readonly string[], eventsOf: (order: OrderRecord) => CloudEvent[]): Promise<OrderRecord | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const [rows] = await manager.query<[Array<{ id: string }>, number]>(
+        `UPDATE orders SET cancel_announced = true, updated_at = now()
+          WHERE status = 'CANCELLED' AND stock_outcome IS NULL AND NOT cancel_announced AND id = (
+            SELECT id FROM orders
+             WHERE status = 'CANCELLED' AND stock_outcome IS NULL AND NOT cancel_announced
+               AND updated_at < now() - make_interval(secs => $1) AND NOT (id = ANY($2::uuid[]))
+             ORDER BY updated_at LIMIT 1 FOR UPDATE SKIP LOCKED)
           RETURNING id`,
         [olderThanSeconds, excluded],
       );
@@ -225,6 +256,7 @@ export class OrdersRepository {
       idempotencyKey: order.idempotencyKey,
       stockOutcome: order.stockOutcome,
       cancelReason: order.cancelReason,
+      cancelAnnounced: order.cancelAnnounced,
       createdAt: order.createdAt,
       updatedAt: order.updatedAt,
       version: order.version,

@@ -61,6 +61,7 @@ export class OrdersService {
       idempotencyKey: key,
       stockOutcome: null,
       cancelReason: null,
+      cancelAnnounced: false,
       createdAt: now,
       updatedAt: now,
       version: 1,

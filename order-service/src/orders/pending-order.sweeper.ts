@@ -3,6 +3,7 @@ import type { Logger } from '@oip/platform';
 import { LOGGER, SERVICE_CONFIG } from '@oip/platform/nest';
 import type { Config } from '../config';
 import { orderCancelled } from './order-events';
+import type { OrderRecord } from './order-view';
 import { OrdersRepository, UncancellableOrder } from './orders.repository';
 
 /**
@@ -11,14 +12,16 @@ import { OrdersRepository, UncancellableOrder } from './orders.repository';
  * system cancels the order (reason `timeout`) and announces it at once: the customer learns it,
  * and inventory releases a hold it made for an answer that was lost. An answer that still comes
  * later finds the order cancelled and releases its holds again (order-saga.service.ts), so a
- * reservation made after the announcement is not left behind either.
+ * reservation made after the announcement is not left behind either. A person's cancellation of a
+ * PENDING order waits for the answer before it is announced; past the same timeout it is announced
+ * without it, the same way.
  */
 @Injectable()
 export class PendingOrderSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private stopping = false;
-  /** Orders this process could not cancel: logged once, then left for a person instead of blocking the rest. */
+  /** Orders this process could not cancel or announce: logged once, then left for a person instead of blocking the rest. */
   private readonly uncancellable = new Set<string>();
 
   constructor(
@@ -37,24 +40,38 @@ export class PendingOrderSweeper implements OnApplicationBootstrap, OnModuleDest
     await this.sweeping;
   }
 
-  /** Cancels every order pending for too long, one per transaction; the ids this call cancelled. */
+  /**
+   * Cancels every order pending for too long, then announces every cancellation a person made
+   * before an answer that, by now, is as overdue; one order per transaction. The ids it handled.
+   */
   async sweep(): Promise<string[]> {
-    const cancelled: string[] = [];
+    const timeout = this.config.ORDER_PENDING_TIMEOUT_SECONDS;
+    const announce = (order: OrderRecord) => [orderCancelled(order, {})];
+    const cancelled = await this.drain((excluded) => this.orders.cancelStalePending(timeout, excluded, announce), 'order cancelled: no stock answer within the pending timeout');
+    const announced = await this.drain(
+      (excluded) => this.orders.announceUnansweredCancellation(timeout, excluded, announce),
+      'cancellation announced: no stock answer within the pending timeout',
+    );
+    return [...cancelled, ...announced];
+  }
+
+  private async drain(next: (excluded: string[]) => Promise<OrderRecord | null>, done: string): Promise<string[]> {
+    const handled: string[] = [];
     while (!this.stopping) {
-      let order;
+      let order: OrderRecord | null;
       try {
-        order = await this.orders.cancelStalePending(this.config.ORDER_PENDING_TIMEOUT_SECONDS, [...this.uncancellable], (stale) => [orderCancelled(stale, {})]);
+        order = await next([...this.uncancellable]);
       } catch (error) {
         if (!(error instanceof UncancellableOrder)) throw error;
         this.uncancellable.add(error.orderId);
-        this.logger.error({ err: error, orderId: error.orderId }, 'order pending past the timeout cannot be cancelled; left PENDING for a person');
+        this.logger.error({ err: error, orderId: error.orderId }, 'order past the pending timeout cannot be cancelled or announced; left for a person');
         continue;
       }
       if (!order) break;
-      this.logger.warn({ orderId: order.id, createdAt: order.createdAt }, 'order cancelled: no stock answer within the pending timeout');
-      cancelled.push(order.id);
+      this.logger.warn({ orderId: order.id, createdAt: order.createdAt }, done);
+      handled.push(order.id);
     }
-    return cancelled;
+    return handled;
   }
 
   private schedule(): void {
