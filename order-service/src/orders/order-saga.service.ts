@@ -46,7 +46,8 @@ export class OrderSagaService {
   private async answer(event: CloudEvent<'stock_reserved' | 'stock_rejected'>, outcome: StockOutcome, resultOf: (order: OrderRecord, causation: Causation) => CloudEvent): Promise<void> {
     const orderId = event.data.orderId;
     const causation: Causation = { correlationId: event.correlationid, causationId: event.id };
-    // Locks the row until the transaction ends, so no status change interleaves with the effect.
+    // The first answer locks the row until the transaction ends: no status change by a person, no
+    // sweep interleaves with its effect. A later one changes no row and needs no lock.
     const first = await this.orders.recordStockOutcome(orderId, outcome);
     const order = await this.orders.findById(orderId);
     if (!order) {
@@ -75,7 +76,9 @@ export class OrderSagaService {
       this.logger.warn({ orderId, cancelReason: order.cancelReason }, 'stock reserved for an order whose cancellation went out before: holds released');
       return;
     }
-    this.logger.warn({ orderId, status: order.status, outcome }, 'stock answer for an order past PENDING, ignored');
+    // A rejection for an order whose cancellation went out already (nothing held), or an answer
+    // for an order a person moved on from PENDING some other way.
+    this.logger.warn({ orderId, status: order.status, outcome }, 'stock answer for an order past PENDING, nothing to do');
   }
 
   /** An answer to an order inventory had answered before (under another event id). */
