@@ -19,6 +19,10 @@ export const configSchema = z.object({
    * product-service again (0: ask every time). A price change reaches orders at most this late.
    */
   PRODUCT_CACHE_MS: env.int(1000, 0),
+  /** An order still PENDING this long after it was placed (no stock answer came) is cancelled with reason `timeout`. */
+  ORDER_PENDING_TIMEOUT_SECONDS: env.int(120, 1),
+  /** How often each replica looks for such orders, in milliseconds. */
+  ORDER_PENDING_SWEEP_INTERVAL_MS: env.int(10_000, 100),
 });
 
 export type Config = z.infer<typeof configSchema>;

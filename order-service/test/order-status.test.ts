@@ -17,6 +17,11 @@ describe('order lifecycle table', () => {
     }
   });
 
+  it('When inventory never answers a pending order, then the system may cancel it (the timeout), and nothing later', () => {
+    assert.equal(checkTransition('PENDING', 'CANCELLED', 'system'), 'allowed');
+    assert.equal(checkTransition('CONFIRMED', 'CANCELLED', 'system'), 'forbidden');
+  });
+
   it('When shipping and delivering, then only an admin may, and only in order', () => {
     assert.equal(checkTransition('CONFIRMED', 'SHIPPED', 'admin'), 'allowed');
     assert.equal(checkTransition('CONFIRMED', 'SHIPPED', 'owner'), 'forbidden');

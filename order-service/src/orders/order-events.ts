@@ -14,11 +14,11 @@ export interface Causation {
  * (every transition is taken once), so the ids derive from the order id: whatever publishes one
  * twice, consumers see the same event.
  */
-function orderEvent<T extends EventType>(type: T, order: OrderRecord, data: EventData<T>, causation: Causation): CloudEvent<T> {
+function orderEvent<T extends EventType>(type: T, order: OrderRecord, data: EventData<T>, causation: Causation, variant?: string): CloudEvent<T> {
   return createEvent(type, data, {
     source: EVENT_SOURCE,
     subject: order.id,
-    id: deterministicEventId(`${type}:${order.id}`),
+    id: deterministicEventId(variant ? `${type}:${order.id}:${variant}` : `${type}:${order.id}`),
     ...(causation.correlationId ? { correlationId: causation.correlationId } : {}),
     ...(causation.causationId ? { causationId: causation.causationId } : {}),
   });
@@ -56,6 +56,17 @@ export function orderRejected(
 /** Tells inventory to release the order's hold (if any) and the customer that it is cancelled. */
 export function orderCancelled(order: OrderRecord, causation: Causation): CloudEvent<'order_cancelled'> {
   return orderEvent('order_cancelled', order, { ...refOf(order), items: linesOf(order) }, causation);
+}
+
+/**
+ * The release of holds that a stock answer implies when it arrives after the order was closed and
+ * its cancellation (if any) already announced: a reservation after a rejection, or after the
+ * timeout's cancellation. It travels as order_cancelled, the event inventory releases on, under an
+ * id of its own, since the announcement's id was (or may later be) spent. One per order: inventory
+ * never holds again for an order whose hold it released.
+ */
+export function orderRelease(order: OrderRecord, causation: Causation): CloudEvent<'order_cancelled'> {
+  return orderEvent('order_cancelled', order, { ...refOf(order), items: linesOf(order) }, causation, 'release');
 }
 
 export function orderShipped(order: OrderRecord, causation: Causation): CloudEvent<'order_shipped'> {

@@ -3,16 +3,21 @@ export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED', 
 
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-/** Who asks for a change: the inventory's answer (an event), the order's owner, or an admin. */
+/** Who asks for a change: the system (inventory's answer, the pending-order timeout), the order's owner, or an admin. */
 export type Actor = 'system' | 'owner' | 'admin';
+
+/** Why an order was cancelled: by its owner, by an admin, or by the system because inventory never answered. */
+export const CANCEL_REASONS = ['customer', 'admin', 'timeout'] as const;
+export type CancelReason = (typeof CANCEL_REASONS)[number];
 
 /**
  * The order's lifecycle (DESIGN.md, the order saga). The inventory confirms or rejects a pending
- * order; the owner or an admin may cancel before shipping; only an admin ships and delivers.
+ * order; the owner or an admin may cancel before shipping; only an admin ships and delivers. The
+ * system cancels an order still pending after ORDER_PENDING_TIMEOUT_SECONDS (pending-order.sweeper.ts).
  * Anything not listed is an illegal change (409).
  */
 const transitions: Record<OrderStatus, Partial<Record<OrderStatus, readonly Actor[]>>> = {
-  PENDING: { CONFIRMED: ['system'], REJECTED: ['system'], CANCELLED: ['owner', 'admin'] },
+  PENDING: { CONFIRMED: ['system'], REJECTED: ['system'], CANCELLED: ['owner', 'admin', 'system'] },
   CONFIRMED: { CANCELLED: ['owner', 'admin'], SHIPPED: ['admin'] },
   SHIPPED: { DELIVERED: ['admin'] },
   REJECTED: {},

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { formatMinorUnits, parseMinorUnits } from './money';
-import { ORDER_STATUSES, type OrderStatus } from './order-status';
+import { CANCEL_REASONS, ORDER_STATUSES, type CancelReason, type OrderStatus } from './order-status';
 import type { StockOutcome } from './order.entity';
 
 /** An order as the repository hands it out: plain data, money as decimal strings. */
@@ -20,6 +20,9 @@ export interface OrderRecord {
   currency: string;
   idempotencyKey: string | null;
   stockOutcome: StockOutcome | null;
+  cancelReason: CancelReason | null;
+  /** order_cancelled went out before inventory's answer came: a later reservation needs a release of its own. */
+  cancelAnnounced: boolean;
   createdAt: Date;
   updatedAt: Date;
   version: number;
@@ -65,6 +68,13 @@ export class OrderView {
   @ApiPropertyOptional({ enum: ['RESERVED', 'REJECTED'], nullable: true, description: 'Inventory\'s answer; null while it is awaited' })
   stockOutcome!: StockOutcome | null;
 
+  @ApiPropertyOptional({
+    enum: CANCEL_REASONS,
+    nullable: true,
+    description: 'Why the order is CANCELLED: by its customer, by an admin, or `timeout` when inventory never answered within ORDER_PENDING_TIMEOUT_SECONDS; null otherwise',
+  })
+  cancelReason!: CancelReason | null;
+
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
 
@@ -101,6 +111,7 @@ export function toOrderView(order: OrderRecord): OrderView {
     total: order.total,
     currency: order.currency,
     stockOutcome: order.stockOutcome,
+    cancelReason: order.cancelReason,
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),
     version: order.version,

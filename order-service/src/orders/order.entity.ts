@@ -12,7 +12,7 @@ import {
   type Relation,
 } from 'typeorm';
 import { OrderItemEntity } from './order-item.entity';
-import type { OrderStatus } from './order-status';
+import type { CancelReason, OrderStatus } from './order-status';
 
 export type StockOutcome = 'RESERVED' | 'REJECTED';
 
@@ -27,6 +27,7 @@ export type StockOutcome = 'RESERVED' | 'REJECTED';
 @Check('orders_status_check', `status IN ('PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED', 'SHIPPED', 'DELIVERED')`)
 @Check('orders_total_check', 'total >= 0')
 @Check('orders_stock_outcome_check', `stock_outcome IN ('RESERVED', 'REJECTED')`)
+@Check('orders_cancel_reason_check', `cancel_reason IN ('customer', 'admin', 'timeout')`)
 export class OrderEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -50,6 +51,14 @@ export class OrderEntity {
   /** Inventory's answer to order_created; null until it arrives. */
   @Column({ name: 'stock_outcome', type: 'text', nullable: true })
   stockOutcome!: StockOutcome | null;
+
+  /** Set with the change to CANCELLED; null otherwise. */
+  @Column({ name: 'cancel_reason', type: 'text', nullable: true })
+  cancelReason!: CancelReason | null;
+
+  /** order_cancelled was sent while inventory's answer was still awaited (the pending-order sweeper). */
+  @Column({ name: 'cancel_announced', type: 'boolean', default: false })
+  cancelAnnounced!: boolean;
 
   @Column({ name: 'idempotency_key', type: 'text', nullable: true })
   idempotencyKey!: string | null;

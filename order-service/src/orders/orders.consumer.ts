@@ -1,6 +1,7 @@
-import { Controller } from '@nestjs/common';
+import { Controller, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { CloudEvent } from '@oip/contracts';
+import { HandlerErrorPassThrough } from '@oip/platform/nest';
 import { OrderSagaService } from './order-saga.service';
 
 export const ORDER_QUEUE = 'order-service';
@@ -11,6 +12,7 @@ export const ORDER_QUEUE = 'order-service';
  * sends it through retries to the dead-letter queue.
  */
 @Controller()
+@UseFilters(HandlerErrorPassThrough)
 export class OrdersConsumer {
   constructor(private readonly saga: OrderSagaService) {}
 

@@ -8,11 +8,12 @@ import { OrdersConsumer } from './orders.consumer';
 import { OrdersController } from './orders.controller';
 import { OrdersRepository } from './orders.repository';
 import { OrdersService } from './orders.service';
+import { PendingOrderSweeper } from './pending-order.sweeper';
 
-/** The orders capability: placing orders and following them through the saga. */
+/** The orders capability: placing orders, following them through the saga, and timing out those it never answers. */
 @Module({
   imports: [TypeOrmModule.forFeature([OrderEntity, OrderItemEntity])],
   controllers: [OrdersController, OrdersConsumer],
-  providers: [OrdersRepository, OrdersService, OrderSagaService, ProductCatalogue],
+  providers: [OrdersRepository, OrdersService, OrderSagaService, ProductCatalogue, PendingOrderSweeper],
 })
 export class OrdersModule {}

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { CloudEvent } from '@oip/contracts';
-import { enqueueEvent, transactionManager } from '@oip/platform/outbox';
+import { enqueueEvent, OUTBOX_TABLE, transactionManager } from '@oip/platform/outbox';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { OrderItemEntity } from './order-item.entity';
-import type { OrderStatus } from './order-status';
+import type { CancelReason, OrderStatus } from './order-status';
 import type { OrderLineRecord, OrderRecord } from './order-view';
 import { OrderEntity, type StockOutcome } from './order.entity';
 
@@ -29,6 +29,17 @@ export class IdempotencyKeyTaken extends Error {
   constructor() {
     super('idempotency key taken');
     this.name = 'IdempotencyKeyTaken';
+  }
+}
+
+/** A stale order the sweeper could not cancel (its event refused by the contract, say); it stays PENDING. */
+export class UncancellableOrder extends Error {
+  constructor(
+    readonly orderId: string,
+    cause: unknown,
+  ) {
+    super(`order ${orderId} could not be cancelled: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'UncancellableOrder';
   }
 }
 
@@ -109,13 +120,19 @@ export class OrdersRepository {
    * Moves the order from `from` to `to` if — and only if — it is still `from`: a conditional
    * UPDATE, so of two concurrent changes exactly one wins; the other gets null and must read the
    * order again. The events `eventsOf` builds from the changed order are enqueued in the same
-   * transaction.
+   * transaction. A cancellation records its reason.
    */
-  async transition(id: string, from: OrderStatus, to: OrderStatus, eventsOf: (order: OrderRecord) => CloudEvent[]): Promise<OrderRecord | null> {
+  async transition(
+    id: string,
+    from: OrderStatus,
+    to: OrderStatus,
+    eventsOf: (order: OrderRecord) => CloudEvent[],
+    cancelReason?: CancelReason,
+  ): Promise<OrderRecord | null> {
     return this.inTransaction(async (manager) => {
       const [rows] = await manager.query<[Array<{ id: string }>, number]>(
-        `UPDATE orders SET status = $3, version = version + 1, updated_at = now() WHERE id = $1 AND status = $2 RETURNING id`,
-        [id, from, to],
+        `UPDATE orders SET status = $3, cancel_reason = $4, version = version + 1, updated_at = now() WHERE id = $1 AND status = $2 RETURNING id`,
+        [id, from, to, cancelReason ?? null],
       );
       if (rows.length === 0) return null;
       const order = await manager.findOneOrFail(OrderEntity, { where: { id } });
@@ -123,6 +140,70 @@ export class OrdersRepository {
       if (!changed) return null;
       for (const event of eventsOf(changed)) await enqueueEvent(manager, event);
       return changed;
+    });
+  }
+
+  /**
+   * Cancels as the system, for `timeout`, the oldest order PENDING since more than
+   * `olderThanSeconds` (but none of `excluded`), and enqueues the events `eventsOf` builds for it, in
+   * one transaction; null when there is none. The row is picked FOR UPDATE SKIP LOCKED (one that
+   * another transaction holds — an answer being recorded, a person's cancel, another replica's
+   * sweep — is left to it) and the UPDATE checks the status again, so with any number of replicas
+   * each order is cancelled once, and never after its answer was recorded. One order per
+   * transaction: an order whose event cannot be built fails alone, as UncancellableOrder.
+   */
+  async cancelStalePending(olderThanSeconds: number, excluded: readonly string[], eventsOf: (order: OrderRecord) => CloudEvent[]): Promise<OrderRecord | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const [rows] = await manager.query<[Array<{ id: string }>, number]>(
+        `UPDATE orders SET status = 'CANCELLED', cancel_reason = 'timeout', cancel_announced = true, version = version + 1, updated_at = now()
+          WHERE status = 'PENDING' AND id = (
+            SELECT id FROM orders
+             WHERE status = 'PENDING' AND created_at < now() - make_interval(secs => $1) AND NOT (id = ANY($2::uuid[]))
+             ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+          RETURNING id`,
+        [olderThanSeconds, excluded],
+      );
+      const id = rows[0]?.id;
+      if (!id) return null;
+      try {
+        const [order] = await this.withItems(manager, [await manager.findOneByOrFail(OrderEntity, { id })]);
+        if (!order) throw new Error('the order vanished inside its own transaction');
+        for (const event of eventsOf(order)) await enqueueEvent(manager, event);
+        return order;
+      } catch (error) {
+        throw new UncancellableOrder(id, error);
+      }
+    });
+  }
+
+  /**
+   * Marks as announced the oldest order a person cancelled while it was PENDING, more than
+   * `olderThanSeconds` ago, that inventory has still not answered (but none of `excluded`), and
+   * enqueues the events `eventsOf` builds for it, in one transaction; null when there is none.
+   * Picked and re-checked like cancelStalePending, so an answer being recorded wins the row.
+   */
+  async announceUnansweredCancellation(olderThanSeconds: number, excluded: readonly string[], eventsOf: (order: OrderRecord) => CloudEvent[]): Promise<OrderRecord | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const [rows] = await manager.query<[Array<{ id: string }>, number]>(
+        `UPDATE orders SET cancel_announced = true, updated_at = now()
+          WHERE status = 'CANCELLED' AND stock_outcome IS NULL AND NOT cancel_announced AND id = (
+            SELECT id FROM orders
+             WHERE status = 'CANCELLED' AND stock_outcome IS NULL AND NOT cancel_announced
+               AND updated_at < now() - make_interval(secs => $1) AND NOT (id = ANY($2::uuid[]))
+             ORDER BY updated_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+          RETURNING id`,
+        [olderThanSeconds, excluded],
+      );
+      const id = rows[0]?.id;
+      if (!id) return null;
+      try {
+        const [order] = await this.withItems(manager, [await manager.findOneByOrFail(OrderEntity, { id })]);
+        if (!order) throw new Error('the order vanished inside its own transaction');
+        for (const event of eventsOf(order)) await enqueueEvent(manager, event);
+        return order;
+      } catch (error) {
+        throw new UncancellableOrder(id, error);
+      }
     });
   }
 
@@ -146,6 +227,18 @@ export class OrdersRepository {
     await this.inTransaction((manager) => enqueueEvent(manager, event));
   }
 
+  /**
+   * The same, unless an event with this (deterministic) id was enqueued before: a second conflicting
+   * answer must not fail on the outbox's primary key. Should two race, the loser's transaction
+   * fails on that key and its retry finds the row.
+   */
+  async enqueueOnce(event: CloudEvent): Promise<void> {
+    await this.inTransaction(async (manager) => {
+      const [present] = await manager.query<Array<{ id: string }>>(`SELECT id FROM ${OUTBOX_TABLE} WHERE id = $1`, [event.id]);
+      if (!present) await enqueueEvent(manager, event);
+    });
+  }
+
   private async withItems(manager: EntityManager, orders: OrderEntity[]): Promise<OrderRecord[]> {
     if (orders.length === 0) return [];
     const items = await manager
@@ -162,6 +255,8 @@ export class OrdersRepository {
       currency: order.currency.trim(),
       idempotencyKey: order.idempotencyKey,
       stockOutcome: order.stockOutcome,
+      cancelReason: order.cancelReason,
+      cancelAnnounced: order.cancelAnnounced,
       createdAt: order.createdAt,
       updatedAt: order.updatedAt,
       version: order.version,

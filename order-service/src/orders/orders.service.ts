@@ -60,6 +60,8 @@ export class OrdersService {
       currency: lines[0]?.currency ?? 'EUR',
       idempotencyKey: key,
       stockOutcome: null,
+      cancelReason: null,
+      cancelAnnounced: false,
       createdAt: now,
       updatedAt: now,
       version: 1,
@@ -115,10 +117,16 @@ export class OrdersService {
       judge(order.status, to, actor);
       const from = order.status;
       const causation = { correlationId: currentContext()?.requestId };
-      const changed = await this.orders.transition(id, from, to, (current) => {
-        const event = eventOfChange(current, from, to, causation);
-        return event ? [event] : [];
-      });
+      const changed = await this.orders.transition(
+        id,
+        from,
+        to,
+        (current) => {
+          const event = eventOfChange(current, from, to, causation);
+          return event ? [event] : [];
+        },
+        to === 'CANCELLED' ? (actor === 'admin' ? 'admin' : 'customer') : undefined,
+      );
       if (changed) {
         this.logger.info({ orderId: id, from, to, actor }, 'order status changed');
         return toOrderView(changed);

@@ -11,6 +11,7 @@ export interface Metrics {
   requestsShed: Counter;
   eventsPublished: Counter<'type'>;
   eventsConsumed: Counter<'type' | 'outcome'>;
+  eventsDeadLettered: Counter<'queue' | 'type'>;
   gauge(name: string, help: string): Gauge;
 }
 
@@ -42,6 +43,13 @@ export function createMetrics(service: string): Metrics {
       name: 'events_consumed_total',
       help: 'Domain events handled, by type and outcome (processed, duplicate, retried, dead_lettered)',
       labelNames: ['type', 'outcome'],
+      registers: [registry],
+    }),
+    // Its own series, per queue, so an alert on `increase(...) > 0` names the queue whose DLQ to inspect.
+    eventsDeadLettered: new Counter({
+      name: 'events_dead_lettered_total',
+      help: 'Messages moved to a dead-letter queue (<queue>.dlq) after failing every retry or breaking the contract, by consuming queue and event type',
+      labelNames: ['queue', 'type'],
       registers: [registry],
     }),
     gauge(name, help) {

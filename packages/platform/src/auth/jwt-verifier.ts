@@ -26,6 +26,9 @@ export type VerifyToken = (token: string) => Promise<AuthenticatedUser>;
 
 const unauthorized = (message: string) => new AppError('unauthorized', 'AUTH.INVALID_TOKEN', message);
 
+/** The JWKS cannot be fetched (user-service down, slow or rate-limiting us): 503, never 401 or 500. */
+export const jwksUnavailable = () => new AppError('unavailable', 'AUTH.JWKS_UNAVAILABLE', 'Cannot verify tokens right now');
+
 /**
  * How every process fetches and caches the JWKS (this verifier and the NestJS passport strategy):
  * keys cached ten minutes, at most 30 fetches a minute (an unknown `kid` cannot make us hammer
@@ -57,7 +60,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): VerifyToken {
       key = (await client.getSigningKey(kid)).getPublicKey();
     } catch (error) {
       if (error instanceof Error && error.name === 'SigningKeyNotFoundError') throw unauthorized('Unknown signing key');
-      throw new AppError('unavailable', 'AUTH.JWKS_UNAVAILABLE', 'Cannot verify tokens right now');
+      throw jwksUnavailable();
     }
     let payload: JwtPayload;
     try {

@@ -120,6 +120,7 @@ export class EventConsumer {
       this.logger.error({ reason, messageId: message.properties.messageId }, 'malformed event, dead-lettering');
       await this.settle(channel, message, () => this.forward(channel, message, dlqOf(this.options.queue), reason));
       this.metrics?.eventsConsumed.inc({ type: 'unknown', outcome: 'dead_lettered' });
+      this.metrics?.eventsDeadLettered.inc({ queue: this.options.queue, type: 'unknown' });
       return;
     }
 
@@ -147,6 +148,7 @@ export class EventConsumer {
           this.logger.error({ err: error, eventId: event.id, type: event.type, attempts: attempt + 1 }, 'event handler failed for good, dead-lettering');
           await this.settle(channel, message, () => this.forward(channel, message, dlqOf(this.options.queue), reason, attempt + 1));
           this.metrics?.eventsConsumed.inc({ type: event.type, outcome: 'dead_lettered' });
+          this.metrics?.eventsDeadLettered.inc({ queue: this.options.queue, type: event.type });
         }
       }
     });

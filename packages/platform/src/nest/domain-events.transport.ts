@@ -1,6 +1,7 @@
+import { Catch, type RpcExceptionFilter } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import type { EventType } from '@oip/contracts';
-import { lastValueFrom } from 'rxjs';
+import { lastValueFrom, throwError, type Observable } from 'rxjs';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import type { BrokerConnection } from '../messaging/broker-connection';
@@ -62,5 +63,19 @@ export class DomainEventsTransport extends Server implements CustomTransportStra
 
   unwrap<T>(): T {
     return this.consumer as T;
+  }
+}
+
+/**
+ * Nest's default RPC filter turns a handler's error into `{ status: 'error', message: 'Internal
+ * server error' }`; the consumer would log that and write "[object Object]" as the DLQ message's
+ * `x-last-error`. This passes the handler's own error on, for the log and for whoever reads the DLQ.
+ * Put it on each `@EventPattern` controller with `@UseFilters(HandlerErrorPassThrough)`: a global
+ * one cannot be registered on the hybrid app's microservice before its handlers are built.
+ */
+@Catch()
+export class HandlerErrorPassThrough implements RpcExceptionFilter {
+  catch(exception: unknown): Observable<never> {
+    return throwError(() => exception);
   }
 }

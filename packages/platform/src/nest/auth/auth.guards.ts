@@ -25,6 +25,8 @@ export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
 
   override handleRequest<TUser = AuthenticatedUser>(error: unknown, user: TUser | false, info: unknown, context: ExecutionContext): TUser {
     if (error instanceof AppError) throw error;
+    // The JWKS could not be fetched: passport-jwt hands the key provider's error over as `info`.
+    if (info instanceof AppError) throw info;
     if (error) {
       // jwks-rsa bubbles up anything but "no such kid": the JWKS endpoint is down or rate-limited.
       throw new AppError('unavailable', 'AUTH.JWKS_UNAVAILABLE', 'Cannot verify tokens right now');

@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { passportJwtSecret } from 'jwks-rsa';
 import type { JwtPayload } from 'jsonwebtoken';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import { JWKS_CLIENT_OPTIONS, userFromClaims, type AuthenticatedUser } from '../../auth/jwt-verifier';
+import { JWKS_CLIENT_OPTIONS, jwksUnavailable, userFromClaims, type AuthenticatedUser } from '../../auth/jwt-verifier';
 import { TokenPolicy } from '../../auth/token-revocations';
 import type { CommonConfig } from '../../express-service';
 import { SERVICE_CONFIG } from '../tokens';
@@ -25,7 +25,14 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKeyProvider: passportJwtSecret({ jwksUri: config.JWKS_URL, ...JWKS_CLIENT_OPTIONS }),
+      secretOrKeyProvider: passportJwtSecret({
+        jwksUri: config.JWKS_URL,
+        ...JWKS_CLIENT_OPTIONS,
+        // passport-jwt reports a key provider's error as a failed token (a 401): a JWKS that cannot be
+        // fetched goes as the domain error instead, which the guard answers with 503. An unknown kid
+        // gets no key, so the token fails verification: 401.
+        handleSigningKeyError: (error, done) => done(error && error.name !== 'SigningKeyNotFoundError' ? jwksUnavailable() : null),
+      }),
       algorithms: ['RS256'],
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
