@@ -173,12 +173,23 @@ wait_until() {
   shift 4
   deadline=$((SECONDS + INFRA_TIMEOUT))
   until "$@" >/dev/null 2>&1; do
-    if [[ -n $pid ]] && ! alive "$pid" "$pattern"; then
+    if [[ -n $pid ]] && ! starting "$pid" "$pattern"; then
       fail_with_log "$comp" "$logfile" "exited during start-up"
     fi
     ((SECONDS < deadline)) || fail_with_log "$comp" "$logfile" "not ready after ${INFRA_TIMEOUT}s"
     sleep 0.2
   done
+}
+
+# starting PID PATTERN: a process just launched by detach is still there. Until its forked shell
+# has exec'd the server (slow on a loaded machine) its command line is this script's, so the
+# pattern cannot be required yet; a zombie has exited.
+starting() {
+  local pid="$1" pattern="$2" state
+  alive "$pid" "$pattern" && return 0
+  kill -0 "$pid" 2>/dev/null || return 1
+  state="$(sed -E 's/^[0-9]+ \(.*\) (.).*/\1/' "/proc/$pid/stat" 2>/dev/null)" || return 1
+  [[ $state != Z ]]
 }
 
 fail_with_log() {
