@@ -9,6 +9,7 @@ import { createMetrics, type Metrics } from './metrics';
 import { BrokerConnection } from './messaging/broker-connection';
 import { createJwtVerifier, type VerifyToken } from './auth/jwt-verifier';
 import type { MetricsAccess } from './http/metrics-access';
+import { answerClientErrorsAsProblems } from './http/client-error';
 
 /**
  * The skeleton every Express service shares, so a service's main.ts only says what is its own:
@@ -86,6 +87,7 @@ export function expressService(definition: ExpressServiceDefinition): ExpressSer
       stopWork = setup.stopWork;
       closeStores = setup.closeStores;
       server = createServer(setup.app);
+      answerClientErrorsAsProblems(server);
       const port = await listen(server, definition.port);
       logger.info({ port }, `${definition.name} listening`);
     },
