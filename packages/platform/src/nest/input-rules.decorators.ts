@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { EMAIL_PATTERN, isEmailAddress, MAX_EMAIL_LENGTH } from '@oip/contracts';
 import { Matches, ValidateBy } from 'class-validator';
-import { ID_MESSAGE, ID_PATTERN, SAFE_TEXT_MESSAGE, SAFE_TEXT_PATTERN } from '../validation/input-rules';
+import { ID_MESSAGE, ID_PATTERN, isSafeText, SAFE_TEXT_MESSAGE, SAFE_TEXT_PATTERN } from '../validation/input-rules';
 
 /*
  * The platform's input rules (validation/input-rules.ts, contracts' Email) as class-validator
@@ -14,7 +14,10 @@ import { ID_MESSAGE, ID_PATTERN, SAFE_TEXT_MESSAGE, SAFE_TEXT_PATTERN } from '..
 /** Safe text: no control characters, no unpaired surrogates. */
 export function IsSafeText(): PropertyDecorator {
   return applyDecorators(
-    Matches(SAFE_TEXT_PATTERN, { message: `$property ${SAFE_TEXT_MESSAGE}` }),
+    ValidateBy({
+      name: 'isSafeText',
+      validator: { validate: (value: unknown) => typeof value === 'string' && isSafeText(value), defaultMessage: () => `$property ${SAFE_TEXT_MESSAGE}` },
+    }),
     ApiProperty({ pattern: SAFE_TEXT_PATTERN.source }),
   );
 }

@@ -8,20 +8,25 @@ import { z } from 'zod';
  * Safe text: no C0 control characters but tab, line feed and carriage return, no DEL, and no lone
  * UTF-16 surrogate. PostgreSQL refuses NUL in text, FerretDB refuses it in keys and queries, and a
  * lone surrogate cannot be encoded as UTF-8 (URIError, or silent U+FFFD): each used to surface as a
- * 500 from deep in a driver. With the `u` flag a surrogate pair is one code point and passes; a lone
- * half matches the last range. JSON Schema patterns are Unicode-aware too, so the document says the same.
+ * 500 from deep in a driver. The documents carry the control-character half as a `pattern`; the
+ * surrogate half needs none, since a JSON Schema string is Unicode text, which a lone surrogate is not.
  */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-export const SAFE_TEXT_PATTERN = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uD800-\uDFFF]*$/u;
+export const SAFE_TEXT_PATTERN = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/;
+/** With the `u` flag a surrogate pair is one code point and does not match; a lone half does. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 export const SAFE_TEXT_MESSAGE = 'must not contain control characters or unpaired surrogates';
 
 export function isSafeText(value: string): boolean {
-  return SAFE_TEXT_PATTERN.test(value);
+  return SAFE_TEXT_PATTERN.test(value) && !LONE_SURROGATE.test(value);
 }
 
 /** A string of safe text; chain `.trim().min().max()` as usual. */
 export function safeText(): z.ZodString {
-  return z.string().regex(SAFE_TEXT_PATTERN, SAFE_TEXT_MESSAGE);
+  return z
+    .string()
+    .regex(SAFE_TEXT_PATTERN, SAFE_TEXT_MESSAGE)
+    .refine((value) => !LONE_SURROGATE.test(value), SAFE_TEXT_MESSAGE);
 }
 
 /**
