@@ -12,7 +12,7 @@ export class OrderLineDto {
   @IsEntityId()
   productId!: string;
 
-  @ApiProperty({ minimum: 1, maximum: MAX_QUANTITY, example: 2 })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: MAX_QUANTITY, example: 2 })
   @IsInt()
   @Min(1)
   @Max(MAX_QUANTITY)

@@ -23,7 +23,49 @@ export function buildNestOpenApiDocument(app: INestApplication, info: NestOpenAp
     .addSecurityRequirements('bearerAuth');
   if (info.description) builder.setDescription(info.description);
   const document = SwaggerModule.createDocument(app, builder.build());
-  return withoutNullable(document) as Record<string, unknown>;
+  return asStrictAsValidation(withoutNullable(document) as OpenApiDocument) as unknown as Record<string, unknown>;
+}
+
+interface OpenApiDocument {
+  paths?: Record<string, Record<string, { parameters?: Array<{ in?: string; name?: string }>; requestBody?: unknown }>>;
+  components?: { schemas?: Record<string, Record<string, unknown>> };
+}
+
+/**
+ * What @nestjs/swagger leaves looser than the validation pipe: request bodies refuse unknown fields
+ * (`forbidNonWhitelisted`), so their schemas — and the schemas they nest — get
+ * `additionalProperties: false`; and a controller that reads the `authorization` header for
+ * forwarding does not make it a required parameter of its own — the bearer scheme documents it.
+ */
+export function asStrictAsValidation(document: OpenApiDocument): OpenApiDocument {
+  const schemas = document.components?.schemas ?? {};
+  const strict = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      value.forEach(visit);
+      return;
+    }
+    if (typeof value !== 'object' || value === null) return;
+    const ref = (value as { $ref?: unknown }).$ref;
+    if (typeof ref === 'string' && ref.startsWith('#/components/schemas/')) {
+      const name = ref.slice('#/components/schemas/'.length);
+      const schema = schemas[name];
+      if (schema && !strict.has(name)) {
+        strict.add(name);
+        if (schema['type'] === 'object') schema['additionalProperties'] = false;
+        visit(schema);
+      }
+      return;
+    }
+    Object.values(value).forEach(visit);
+  };
+  for (const operations of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      visit(operation.requestBody);
+      if (operation.parameters) operation.parameters = operation.parameters.filter((parameter) => !(parameter.in === 'header' && parameter.name?.toLowerCase() === 'authorization'));
+    }
+  }
+  return document;
 }
 
 /** `{ type: 'string', nullable: true }` (3.0) → `{ type: ['string', 'null'] }` (3.1), recursively. */

@@ -11,7 +11,7 @@ export class LoginDto {
   @IsEmailAddress()
   email!: string;
 
-  @ApiProperty({ example: 'correct horse battery' })
+  @ApiProperty({ example: 'correct horse battery', minLength: 1, maxLength: 1024 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(1024)

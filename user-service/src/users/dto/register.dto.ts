@@ -21,7 +21,7 @@ export class RegisterDto {
   @IsSafeText()
   password!: string;
 
-  @ApiProperty({ example: 'Ann', maxLength: 100 })
+  @ApiProperty({ example: 'Ann', minLength: 1, maxLength: 100 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
