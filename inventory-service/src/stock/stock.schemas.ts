@@ -24,7 +24,9 @@ export const AdjustBody = z.strictObject({
     .int('must be a whole number')
     .min(-MAX_QUANTITY)
     .max(MAX_QUANTITY)
-    .refine((delta) => delta !== 0, { error: 'must not be zero' }),
+    .refine((delta) => delta !== 0, { error: 'must not be zero' })
+    // The refinement is invisible to the OpenAPI document; this says the same there.
+    .meta({ not: { const: 0 } }),
   reason: safeText().trim().min(1).max(200),
 });
 

@@ -43,7 +43,9 @@ export const UpdateProductBody = z
     category: Category.optional(),
     active: z.boolean().optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, { error: 'at least one field is required' });
+  .refine((body) => Object.keys(body).length > 0, { error: 'at least one field is required' })
+  // The refinement is invisible to the OpenAPI document; this says the same there.
+  .meta({ minProperties: 1 });
 export type UpdateProductInput = z.infer<typeof UpdateProductBody>;
 
 export const ProductIdParams = z.object({ id: EntityId });
