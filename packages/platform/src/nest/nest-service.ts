@@ -106,7 +106,7 @@ async function createNestApp(definition: NestServiceDefinition, kit: NestService
     bodyParser: false,
   });
   // Middleware added to the Express instance now runs before everything Nest registers at init
-  // (body parser, routes, its 404 handler), so request ids, access logs and metrics cover every request.
+  // (routes, its 404 handler), so request ids, access logs and metrics cover every request.
   const express = app.getHttpAdapter().getInstance() as Express;
   installCommonMiddleware(express, kit);
   express.use(jsonBody());
