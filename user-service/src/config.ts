@@ -2,6 +2,7 @@ import path from 'node:path';
 import { commonConfigShape, env, loadConfig } from '@oip/platform';
 import { postgresConfigShape } from '@oip/platform/nest';
 import { outboxConfigShape } from '@oip/platform/outbox';
+import { Email } from '@oip/contracts';
 import { z } from 'zod';
 
 /**
@@ -31,7 +32,8 @@ export const configSchema = z.object({
   /** bcrypt work factor; 4 (the minimum) only for tests. */
   BCRYPT_COST: env.int(12, 4).pipe(z.number().max(15, 'must be at most 15')),
   /** First admin, created (or given the admin role) at start-up. Both unset: no admin is made. */
-  ADMIN_EMAIL: z.email({ error: 'must be an e-mail address' }).optional(),
+  // The rule login applies (contracts' Email): an address it refuses could never log in.
+  ADMIN_EMAIL: Email.optional(),
   ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   /** Login throttling (auth/login-throttle.policy.ts): counters run over a fixed window. */
   LOGIN_THROTTLE_WINDOW_SECONDS: env.int(900, 1),

@@ -1,4 +1,4 @@
-import { PageQuery } from '@oip/platform';
+import { EntityId, PageQuery, safeText } from '@oip/platform';
 import { z } from 'zod';
 
 /** Quantities are whole units, positive, and bounded so sums stay exact. */
@@ -11,7 +11,7 @@ const Reference = z
   .max(64)
   .regex(/^[\w.:-]+$/, 'letters, digits, "_", ".", ":" and "-"');
 
-export const ProductIdParams = z.object({ productId: z.string().min(1).max(64) });
+export const ProductIdParams = z.object({ productId: EntityId });
 
 export const SetQuantityBody = z.strictObject({
   quantity: z.number({ error: 'must be a whole number' }).int('must be a whole number').min(0, 'must not be negative').max(MAX_QUANTITY),
@@ -24,8 +24,10 @@ export const AdjustBody = z.strictObject({
     .int('must be a whole number')
     .min(-MAX_QUANTITY)
     .max(MAX_QUANTITY)
-    .refine((delta) => delta !== 0, { error: 'must not be zero' }),
-  reason: z.string().trim().min(1).max(200),
+    .refine((delta) => delta !== 0, { error: 'must not be zero' })
+    // The refinement is invisible to the OpenAPI document; this says the same there.
+    .meta({ not: { const: 0 } }),
+  reason: safeText().trim().min(1).max(200),
 });
 
 export const HoldBody = z.strictObject({ quantity: Quantity, reference: Reference });

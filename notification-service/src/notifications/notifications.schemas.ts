@@ -1,4 +1,4 @@
-import { PageQuery } from '@oip/platform';
+import { EntityId, PageQuery } from '@oip/platform';
 import { z } from 'zod';
 import { notificationStatuses } from './notification.model';
 import { notifiableTypes } from './templates';
@@ -7,11 +7,11 @@ export const ListNotificationsQuery = PageQuery.extend({
   type: z.enum(notifiableTypes).optional(),
   status: z.enum(notificationStatuses).optional(),
   /** Admins only: the notifications of one customer. */
-  customerId: z.string().trim().min(1).max(64).optional(),
+  customerId: EntityId.optional(),
 });
 export type ListNotificationsInput = z.infer<typeof ListNotificationsQuery>;
 
-export const NotificationIdParams = z.object({ id: z.string() });
+export const NotificationIdParams = z.object({ id: EntityId });
 
 export const NotificationView = z.object({
   id: z.string(),

@@ -18,7 +18,7 @@ import { ListOrdersQuery, PageQuery } from './dto/list-orders.query';
 import { CustomerIdParams, OrderIdParams } from './dto/order-id.params';
 import { UpdateStatusDto } from './dto/update-status.dto';
 import { OrderPage, OrderView } from './order-view';
-import { OrdersService } from './orders.service';
+import { IDEMPOTENCY_KEY, OrdersService } from './orders.service';
 
 @ApiTags('orders')
 @Authenticated()
@@ -28,7 +28,13 @@ export class OrdersController {
 
   @Post()
   @ApiOperation({ summary: 'Place an order: prices are taken from product-service, the total is computed here' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key answers the same order (200) instead of placing another' })
+  // Lower case, the name @Headers() reads, so the document has one parameter for it, not two.
+  @ApiHeader({
+    name: 'idempotency-key',
+    required: false,
+    schema: { type: 'string', pattern: IDEMPOTENCY_KEY.source },
+    description: 'Retrying with the same key answers the same order (200) instead of placing another',
+  })
   @ApiCreatedResponse({ type: OrderView, description: 'Placed, PENDING until inventory answers' })
   @ApiOkResponse({ type: OrderView, description: 'The order placed earlier with this Idempotency-Key' })
   @ApiNotFoundResponse({ description: 'A product does not exist or is not for sale' })

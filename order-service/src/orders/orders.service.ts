@@ -14,7 +14,7 @@ import { OrderErrors } from './orders.errors';
 import { IdempotencyKeyTaken, OrdersRepository, type OrderFilter } from './orders.repository';
 
 /** Printable ASCII, as clients generate them (UUIDs, ULIDs, hashes). */
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 /** A status change read from a stale order is tried again this many times before 409. */
 const TRANSITION_ATTEMPTS = 3;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Email } from './email';
 
 /**
  * The data of every domain event, by type. One schema per event type is the contract between
@@ -22,11 +23,11 @@ const OrderItem = z.object({
 const OrderRef = {
   orderId: Id,
   customerId: Id,
-  customerEmail: z.email(),
+  customerEmail: Email,
 };
 
 export const eventDataSchemas = {
-  user_registered: z.object({ userId: Id, email: z.email(), name: z.string().min(1) }),
+  user_registered: z.object({ userId: Id, email: Email, name: z.string().min(1) }),
   /**
    * `tokensValidAfter`: access tokens of this user issued (`iat`) before this instant are void,
    * so a demoted admin's token stops working within seconds rather than when it expires.

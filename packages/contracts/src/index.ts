@@ -1,3 +1,4 @@
+export * from './email';
 export * from './events';
 export * from './cloud-event';
 export * from './json-schema';

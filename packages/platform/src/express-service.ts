@@ -11,6 +11,7 @@ import { createJwtVerifier, type VerifyToken } from './auth/jwt-verifier';
 import { httpRevocationSource, RevocationFeed, type RevocationSource } from './auth/revocation-feed';
 import { revocationRetentionSeconds, TokenPolicy, TokenRevocations } from './auth/token-revocations';
 import type { MetricsAccess } from './http/metrics-access';
+import { answerClientErrorsAsProblems } from './http/client-error';
 
 /**
  * The skeleton every Express service shares, so a service's main.ts only says what is its own:
@@ -113,6 +114,7 @@ export function expressService(definition: ExpressServiceDefinition): ExpressSer
       stopWork = setup.stopWork;
       closeStores = setup.closeStores;
       server = createServer(setup.app);
+      answerClientErrorsAsProblems(server);
       const port = await listen(server, definition.port);
       logger.info({ port }, `${definition.name} listening`);
     },

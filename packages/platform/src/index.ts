@@ -19,3 +19,6 @@ export * from './http/problem-response';
 export * from './messaging';
 export * from './express-service';
 export * from './http/service-app';
+export * from './validation/input-rules';
+export * from './http/json-body';
+export * from './http/client-error';

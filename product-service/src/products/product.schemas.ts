@@ -1,5 +1,5 @@
 import { Currency } from '@oip/contracts';
-import { PageQuery } from '@oip/platform';
+import { EntityId, PageQuery, safeText } from '@oip/platform';
 import { z } from 'zod';
 import { MAX_PRICE_MINOR, PRICE_PATTERN } from './price';
 
@@ -12,9 +12,9 @@ export const PriceInput = z.union(
   { error: 'must be a decimal string such as "12.50" or whole minor units' },
 );
 
-const Name = z.string().trim().min(1).max(200);
-const Description = z.string().trim().max(5000);
-const Category = z.string().trim().min(1).max(100);
+const Name = safeText().trim().min(1).max(200);
+const Description = safeText().trim().max(5000);
+const Category = safeText().trim().min(1).max(100);
 const Sku = z
   .string()
   .trim()
@@ -43,10 +43,12 @@ export const UpdateProductBody = z
     category: Category.optional(),
     active: z.boolean().optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, { error: 'at least one field is required' });
+  .refine((body) => Object.keys(body).length > 0, { error: 'at least one field is required' })
+  // The refinement is invisible to the OpenAPI document; this says the same there.
+  .meta({ minProperties: 1 });
 export type UpdateProductInput = z.infer<typeof UpdateProductBody>;
 
-export const ProductIdParams = z.object({ id: z.string() });
+export const ProductIdParams = z.object({ id: EntityId });
 
 export const sortOptions = ['name', '-name', 'price', '-price', 'createdAt', '-createdAt'] as const;
 
@@ -54,7 +56,7 @@ const DecimalQuery = z.string().regex(PRICE_PATTERN, 'must be a decimal string s
 
 export const ListProductsQuery = PageQuery.extend({
   category: Category.optional(),
-  q: z.string().trim().min(1).max(100).optional(),
+  q: safeText().trim().min(1).max(100).optional(),
   minPrice: DecimalQuery.optional(),
   maxPrice: DecimalQuery.optional(),
   sort: z.enum(sortOptions).default('-createdAt'),

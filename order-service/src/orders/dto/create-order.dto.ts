@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsInt, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsEntityId } from '@oip/platform/nest';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsInt, IsString, Max, Min, ValidateNested } from 'class-validator';
 
 export const MAX_LINES = 50;
 export const MAX_QUANTITY = 1000;
@@ -8,11 +9,10 @@ export const MAX_QUANTITY = 1000;
 export class OrderLineDto {
   @ApiProperty({ description: 'product-service id of the product', example: '6650c0ffee0000000000beef', maxLength: 64 })
   @IsString()
-  @MaxLength(64)
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'productId must be a product id' })
+  @IsEntityId()
   productId!: string;
 
-  @ApiProperty({ minimum: 1, maximum: MAX_QUANTITY, example: 2 })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: MAX_QUANTITY, example: 2 })
   @IsInt()
   @Min(1)
   @Max(MAX_QUANTITY)

@@ -9,6 +9,7 @@ import { problem } from '../errors';
 import { metricsRefusal, type MetricsAccess } from './metrics-access';
 import { trustProxySetting } from './trusted-proxies';
 import { errorHandler, notFoundHandler, sendProblem } from './problem-response';
+import { jsonBody } from './json-body';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const validRequestId = /^[\w.:-]{1,128}$/;
@@ -142,7 +143,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();
   installCommonMiddleware(app, options);
   for (const middleware of options.before ?? []) app.use(middleware);
-  if (options.parseJson !== false) app.use(express.json({ limit: options.bodyLimit ?? '100kb' }));
+  if (options.parseJson !== false) app.use(jsonBody(options.bodyLimit));
   for (const router of options.routes) app.use(router);
   app.use(notFoundHandler);
   app.use(errorHandler(options.logger));

@@ -10,7 +10,8 @@ export interface OpenApiInfo {
   description?: string;
 }
 
-const problemSchema = {
+/** The body of every error answer (errors.ts `Problem`), in both frameworks' documents. */
+export const problemSchema = {
   type: 'object',
   required: ['type', 'title', 'status', 'detail', 'code'],
   properties: {

@@ -9,3 +9,4 @@ export * from './validation.pipe';
 export * from './auth';
 export * from './domain-events.transport';
 export * from './page-query.dto';
+export * from './input-rules.decorators';

@@ -7,6 +7,8 @@ import type { CommonConfig, ServiceKit } from '../express-service';
 import { runMain, tokenVerification } from '../express-service';
 import { HealthRegistry } from '../health';
 import { installCommonMiddleware } from '../http/express-app';
+import { answerClientErrorsAsProblems } from '../http/client-error';
+import { jsonBody } from '../http/json-body';
 import { openApiRoutes } from '../http/openapi';
 import type { Service } from '../lifecycle';
 import { createLogger } from '../logger';
@@ -89,6 +91,7 @@ export function nestService(definition: NestServiceDefinition): NestService {
       if (definition.revocationSource) source = definition.revocationSource(app);
       // Before listening, so the first request already meets a loaded list (or a 503 if it cannot be had).
       await kit.revocationFeed.start();
+      answerClientErrorsAsProblems(app.getHttpServer() as Server);
       await app.listen(definition.port);
       const address = (app.getHttpServer() as Server).address();
       logger.info({ port: typeof address === 'object' && address ? address.port : definition.port }, `${definition.name} listening`);
@@ -109,11 +112,14 @@ async function createNestApp(definition: NestServiceDefinition, kit: NestService
     logger: new PinoNestLogger(kit.logger),
     // Nest's default calls process.abort() on a failed bootstrap; runService exits 1 with a log line instead.
     abortOnError: false,
+    // The platform's parser (below) instead of Nest's: same limit and depth rule as the Express services.
+    bodyParser: false,
   });
   // Middleware added to the Express instance now runs before everything Nest registers at init
-  // (body parser, routes, its 404 handler), so request ids, access logs and metrics cover every request.
+  // (routes, its 404 handler), so request ids, access logs and metrics cover every request.
   const express = app.getHttpAdapter().getInstance() as Express;
   installCommonMiddleware(express, kit);
+  express.use(jsonBody());
   express.use(openApiRoutes(buildNestOpenApiDocument(app, definition.openApi)));
   app.useGlobalFilters(new ProblemExceptionFilter(kit.logger));
   app.useGlobalPipes(createValidationPipe());

@@ -1,21 +1,22 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
-import { MAX_PAGE_SIZE } from '../http/page-query';
+import { MAX_PAGE, MAX_PAGE_SIZE } from '../http/page-query';
 
-export { MAX_PAGE_SIZE };
+export { MAX_PAGE, MAX_PAGE_SIZE };
 
 /** `?page=&limit=` of every NestJS list (DESIGN.md "Lists"); extend it with a list's own filters. */
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 1 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(MAX_PAGE)
   page: number = 1;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20, description: `Larger values are capped at ${MAX_PAGE_SIZE}` })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, default: 20, description: `Larger values are capped at ${MAX_PAGE_SIZE}` })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -1,16 +1,17 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { IsEmailAddress } from '@oip/platform/nest';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { normaliseEmail } from '../../users/dto/register.dto';
 
 export class LoginDto {
   @ApiProperty({ format: 'email', example: 'ann@example.com' })
   @Transform(normaliseEmail)
-  @IsEmail({}, { message: 'email must be an e-mail address' })
-  @MaxLength(254)
+  @IsString()
+  @IsEmailAddress()
   email!: string;
 
-  @ApiProperty({ example: 'correct horse battery' })
+  @ApiProperty({ example: 'correct horse battery', minLength: 1, maxLength: 1024 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(1024)

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsNotEmpty, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmailAddress, IsSafeText } from '@oip/platform/nest';
+import { IsNotEmpty, IsString, MaxLength, MinLength } from 'class-validator';
 
 /** E-mail addresses are compared case-insensitively and stored in lower case. */
 export const normaliseEmail = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim().toLowerCase() : value);
@@ -8,8 +9,8 @@ export const normaliseEmail = ({ value }: { value: unknown }): unknown => (typeo
 export class RegisterDto {
   @ApiProperty({ format: 'email', example: 'ann@example.com' })
   @Transform(normaliseEmail)
-  @IsEmail({}, { message: 'email must be an e-mail address' })
-  @MaxLength(254)
+  @IsString()
+  @IsEmailAddress()
   email!: string;
 
   // bcrypt reads at most 72 bytes; a longer password would silently lose its tail.
@@ -17,11 +18,13 @@ export class RegisterDto {
   @IsString()
   @MinLength(8)
   @MaxLength(72)
+  @IsSafeText()
   password!: string;
 
-  @ApiProperty({ example: 'Ann', maxLength: 100 })
+  @ApiProperty({ example: 'Ann', minLength: 1, maxLength: 100 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
+  @IsSafeText()
   name!: string;
 }

@@ -3,7 +3,7 @@ import { ArrayNotEmpty, ArrayUnique, IsArray, IsIn } from 'class-validator';
 import { ROLES, type Role } from '../roles';
 
 export class SetRolesDto {
-  @ApiProperty({ enum: ROLES, isArray: true, example: ['user', 'admin'] })
+  @ApiProperty({ enum: ROLES, isArray: true, minItems: 1, uniqueItems: true, example: ['user', 'admin'] })
   @IsArray()
   @ArrayNotEmpty()
   @ArrayUnique()
