@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { canStopInfrastructure, freePort, mailbox, request, startTestIssuer, testInfra, type ServiceProcess, type TestIssuer } from '@oip/testkit';
+import { faultSkip, freePort, mailbox, request, startTestIssuer, testInfra, type ServiceProcess, type TestIssuer } from '@oip/testkit';
 import { customerNotifications, listNotifications, newCustomer, orderRef, publishUntil, sleep, startNotificationService, TestPublisher, waitForQueueDrained, type NotificationView } from './support';
 
 /**
@@ -24,7 +24,7 @@ describe('notification-service when SMTP fails', () => {
     await issuer?.close();
   });
 
-  describe('and comes back', { skip: canStopInfrastructure() ? false : 'infrastructure given by URLs cannot be stopped' }, () => {
+  describe('and comes back', { skip: faultSkip() }, () => {
     let service: ServiceProcess;
 
     before(async () => {
