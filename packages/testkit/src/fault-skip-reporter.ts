@@ -6,14 +6,14 @@ import { FAULT_SKIP_REASON } from './fault-tests';
  */
 interface ReportedEvent {
   type: string;
-  data?: { name?: string; file?: string; skip?: string | boolean };
+  data?: { name?: string; file?: string; skip?: string | boolean; details?: { type?: string } };
 }
 
 async function* faultSkipReporter(source: AsyncIterable<ReportedEvent>): AsyncGenerator<string> {
   for await (const event of source) {
     if (event.type !== 'test:pass' && event.type !== 'test:fail') continue;
     if (event.data?.skip !== FAULT_SKIP_REASON) continue;
-    yield `${JSON.stringify({ name: event.data.name, file: event.data.file })}\n`;
+    yield `${JSON.stringify({ name: event.data.name, file: event.data.file, suite: event.data.details?.type === 'suite' })}\n`;
   }
 }
 

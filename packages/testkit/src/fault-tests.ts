@@ -1,4 +1,3 @@
-import { it, type TestContext } from 'node:test';
 import { canStopInfrastructure } from './infrastructure';
 
 /**
@@ -11,9 +10,4 @@ export const FAULT_SKIP_REASON = 'fault test: infrastructure given by URLs (TEST
 /** The `skip` option of a fault test or suite: false where the run can stop its infrastructure. */
 export function faultSkip(): false | string {
   return canStopInfrastructure() ? false : FAULT_SKIP_REASON;
-}
-
-/** A test that stops or restarts infrastructure: runs where the runner can do that, reported when skipped. */
-export function faultTest(name: string, fn: (t: TestContext) => Promise<void>): void {
-  it(name, { skip: faultSkip() }, fn);
 }

@@ -116,12 +116,12 @@ async function main(): Promise<number> {
     child.on('exit', (exitCode) => resolve(exitCode ?? 1));
   });
   await Promise.all(started.map((container) => container.stop()));
-  const skipped = existsSync(skippedFaults) ? readFileSync(skippedFaults, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { name: string; file?: string }) : [];
+  const skipped = existsSync(skippedFaults) ? readFileSync(skippedFaults, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { name: string; file?: string; suite?: boolean }) : [];
   rmSync(reports, { recursive: true, force: true });
   if (skipped.length === 0) return code;
   const bar = '!'.repeat(100);
-  console.error(`\n${bar}\n[test] ${skipped.length} FAULT TEST(S) SKIPPED: infrastructure "${env['TEST_INFRA_KIND']}" cannot be stopped by tests, so these proved nothing:`);
-  for (const test of skipped) console.error(`[test]   - ${test.name}${test.file ? `  (${path.relative(repoRoot, test.file)})` : ''}`);
+  console.error(`\n${bar}\n[test] ${skipped.length} FAULT TEST(S) OR SUITE(S) SKIPPED: infrastructure "${env['TEST_INFRA_KIND']}" cannot be stopped by tests, so these proved nothing:`);
+  for (const test of skipped) console.error(`[test]   - ${test.suite ? '(every test of the suite) ' : ''}${test.name}${test.file ? `  (${path.relative(repoRoot, test.file)})` : ''}`);
   console.error(`[test] Run with TEST_INFRA=local or TEST_INFRA=containers to run them.\n${bar}\n`);
   return faultsRequired ? 1 : code;
 }
