@@ -334,24 +334,6 @@ export class Stack {
     }, timeoutMs, 10);
   }
 
-  /**
-   * Waits until nothing more can happen to these orders: every event order-service wrote about them
-   * is published, and the notification queue (with its retry queues) holds no message, ready or
-   * unacknowledged. What a test counts after this is final, without sleeping on a guess.
-   */
-  async quiet(orderIds: string[], timeoutMs = 30_000): Promise<void> {
-    const management = new URL(testInfra().rabbitmqManagementUrl);
-    const authorization = `Basic ${Buffer.from(`${decodeURIComponent(management.username)}:${decodeURIComponent(management.password)}`).toString('base64')}`;
-    await waitFor(async () => {
-      const { rows } = await this.db.query<{ n: string }>(`SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL AND payload->>'subject' = ANY($1)`, [orderIds]);
-      if (Number(rows[0]?.n ?? 1) > 0) return undefined;
-      const answer = await fetch(`${management.origin}/api/queues/%2F?name=${encodeURIComponent('^notification-service')}&use_regex=true&columns=name,messages`, { headers: { authorization } });
-      const queues = (await answer.json()) as Array<{ name: string; messages?: number } > | { items: Array<{ name: string; messages?: number }> };
-      const list = Array.isArray(queues) ? queues : queues.items;
-      return list.filter((queue) => !queue.name.endsWith('.dlq')).every((queue) => (queue.messages ?? 0) === 0) ? true : undefined;
-    }, timeoutMs, 200);
-  }
-
   /** A counter from a service's /metrics, summed over the series whose labels include `labels`. */
   async counter(service: ServiceName, name: string, labels: Record<string, string>): Promise<number> {
     const text = await (await fetch(`${this.url(service)}/metrics`)).text();
