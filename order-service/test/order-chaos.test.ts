@@ -166,8 +166,9 @@ describe('the order saga under faults', { skip: faultSkip() }, () => {
       const buyer = await stack.customer();
 
       const placing = burst(buyer, product.id);
-      // Mid-burst: orders still being placed, the first ones already on their way through the saga.
-      await waitFor(async () => ((await ordersOf(buyer)).length >= 3 ? true : undefined), 30_000, 10);
+      // Mid-burst: orders still being placed, and the first order e-mails going out (the welcome one
+      // is already there), so every step — insert, publish, consume, send — meets the restart.
+      await waitFor(async () => ((await mail.messagesTo(buyer.email)).length >= 3 ? true : undefined), 30_000, 10);
       try {
         await infra.stop(component);
       } finally {
