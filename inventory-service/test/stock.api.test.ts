@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { request, startTestIssuer, type ServiceProcess, type TestIssuer } from '@oip/testkit';
+import { request, startTestIssuer, waitFor, type ServiceProcess, type TestIssuer } from '@oip/testkit';
 import { startInventoryService, stockAppears, TestBroker, type Stock } from './support';
 
 type Problem = { status: number; code?: string; errors?: Record<string, string> };
@@ -30,6 +30,12 @@ describe('inventory-service stock API', () => {
   });
 
   const url = (path: string): string => `${service.url}${path}`;
+  /** How many events of a type inventory has finished handling, whatever the outcome (its /metrics). */
+  const consumed = async (type: string): Promise<number> =>
+    (await (await fetch(url('/metrics'))).text())
+      .split('\n')
+      .filter((line) => line.startsWith('events_consumed_total{') && line.includes(`type="${type}"`))
+      .reduce((total, line) => total + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
   const get = async (productId: string): Promise<Stock> => (await request<Stock>('GET', url(`/inventory/${productId}`), { token: admin })).body;
   const call = (productId: string, action: string, body: unknown, token = admin) =>
     request<Stock & Problem>(action === 'quantity' ? 'PUT' : 'POST', url(`/inventory/${productId}/${action}`), { token, body });
@@ -81,8 +87,10 @@ describe('inventory-service stock API', () => {
     it('When the same product_created is delivered twice, then there is still one record, untouched', async () => {
       const productId = await stocked(7);
 
+      const handled = await consumed('product_created');
       await broker.publish('product_created', { productId, sku: 'OTHER', name: 'Again', price: '1.00', currency: 'EUR' }, productId);
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      // The copy has been handled (as a duplicate or not): whatever it did is done.
+      await waitFor(async () => ((await consumed('product_created')) > handled ? true : undefined), 10_000);
 
       const stock = await get(productId);
       assert.equal(stock.onHand, 7);
@@ -375,14 +383,10 @@ describe('inventory-service stock API', () => {
       await call(productId, 'reserve', { quantity: 2, reference: 'held' });
 
       await broker.publish('product_deleted', { productId, sku: `INV-${productId.slice(0, 8)}` }, productId, '/product-service');
-      const retired = await (async () => {
-        for (let attempt = 0; attempt < 100; attempt += 1) {
-          const stock = await get(productId);
-          if (stock['active'] === false) return stock;
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-        throw new Error('not retired');
-      })();
+      const retired = await waitFor(async () => {
+        const stock = await get(productId);
+        return stock['active'] === false ? stock : undefined;
+      }, 10_000);
       const reserve = await call(productId, 'reserve', { quantity: 1, reference: 'late' });
       const release = await call(productId, 'release', { quantity: 2, reference: 'held' });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createEvent, type AnyCloudEvent, type EventData, type EventType } from '@oip/contracts';
-import { BrokerConnection, createLogger, dlqOf, EventConsumer, EventPublisher, retryDelays, retryQueueOf, type Idempotency } from '@oip/platform';
+import { BrokerConnection, createLogger, dlqOf, EventConsumer, EventPublisher, retryDelays, retryQueueOf, handlerIsIdempotent } from '@oip/platform';
 import { assertTestDatabaseName, request, startService, testInfra, waitFor, type ServiceProcess, type TestIssuer } from '@oip/testkit';
 
 export const INVENTORY_DB = assertTestDatabaseName('inventory_test');
@@ -50,22 +50,15 @@ export class TestBroker {
   async tap(types: EventType[]): Promise<{ events: AnyCloudEvent[]; next: (predicate: (event: AnyCloudEvent) => boolean, timeoutMs?: number) => Promise<AnyCloudEvent> }> {
     const queue = `test-tap-${randomUUID().slice(0, 8)}`;
     const events: AnyCloudEvent[] = [];
-    const seen = new Set<string>();
-    const idempotency: Idempotency = {
-      async run(_consumer, eventId, effect) {
-        if (seen.has(eventId)) return 'duplicate';
-        seen.add(eventId);
-        await effect();
-        return 'processed';
-      },
-    };
     const consumer = new EventConsumer(this.broker, this.logger, {
       queue,
       types,
       handler: async (event) => {
         events.push(event);
       },
-      idempotency,
+      // Every delivery is recorded, repeats included: a tap that dropped repeated ids would hide a
+      // relay publishing the same event twice.
+      idempotency: handlerIsIdempotent,
       prefetch: 50,
       maxRetries: 1,
       retryBaseMs: 100,

@@ -4,6 +4,7 @@ import { buildApp } from './app';
 import { loadServiceConfig } from './config';
 import { notificationEventsConsumer } from './consumers/notification-events.consumer';
 import { Mailer } from './mail/mailer';
+import { AcceptedSends } from './notifications/accepted-sends';
 import { notificationModels } from './notifications/notification.model';
 import { NotificationRepository } from './notifications/notifications.repository';
 import { NotificationService } from './notifications/notifications.service';
@@ -19,7 +20,11 @@ runExpressService(() => {
       const repository = new NotificationRepository(await notificationModels(db));
       // Readiness does not depend on SMTP: while it is down, notifications are stored and retried.
       const mailer = new Mailer(config, kit.logger);
-      const notifications = new NotificationService(repository, mailer, { opsEmail: config.OPS_EMAIL, maxSendAttempts: config.RABBITMQ_MAX_RETRIES + 1 }, kit.logger);
+      const acceptedSends = new AcceptedSends({
+        record: (send) => repository.markSent(send.notification, send.attempt, send.sentAt, send.messageId),
+        logger: kit.logger,
+      });
+      const notifications = new NotificationService(repository, mailer, acceptedSends, { opsEmail: config.OPS_EMAIL, maxSendAttempts: config.RABBITMQ_MAX_RETRIES + 1 }, kit.logger);
       const consumer = notificationEventsConsumer(kit, notifications, {
         prefetch: config.RABBITMQ_PREFETCH,
         maxRetries: config.RABBITMQ_MAX_RETRIES,
@@ -32,6 +37,7 @@ runExpressService(() => {
         stopWork: async () => {
           await consumer.stop();
           mailer.close();
+          await acceptedSends.close();
         },
         closeStores: () => db.close(),
       };

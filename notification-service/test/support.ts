@@ -144,4 +144,3 @@ export async function connectNotificationDb(): Promise<Connection> {
   return mongoose.createConnection(testInfra().mongoUrl, { dbName: NOTIFICATION_DB, retryWrites: false }).asPromise();
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

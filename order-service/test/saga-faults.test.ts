@@ -10,7 +10,7 @@ import { OrderEntity } from '../src/orders/order.entity';
 import { OrdersRepository } from '../src/orders/orders.repository';
 import { PendingOrderSweeper } from '../src/orders/pending-order.sweeper';
 import { ORDER_DB } from './support';
-import { sleep, Stack, TestPublisher, type Account, type Order } from './support';
+import { Stack, TestPublisher, type Account, type Order } from './support';
 
 const PENDING_TIMEOUT_SECONDS = 5;
 const MAX_RETRIES = 2;
@@ -133,7 +133,6 @@ describe('the order saga under repeated, conflicting and missing events', () => 
         (await consumed('order-service', 'stock_rejected', 'processed')) > before.rejected;
       return done ? true : undefined;
     }, 20_000, 200);
-    await sleep(500);
     const order = await stack.order(orderId);
 
     assert.equal(order.status, 'CONFIRMED');
@@ -180,7 +179,6 @@ describe('the order saga under repeated, conflicting and missing events', () => 
         (await consumed('inventory-service', 'order_cancelled', 'processed')) + (await consumed('inventory-service', 'order_shipped', 'processed')) >= before.fresh + 2;
       return done ? true : undefined;
     }, 20_000, 200);
-    await sleep(500);
 
     assert.deepEqual(await figures(product.id), { onHand: 7, reserved: 0, available: 7, holds: 0 });
     assert.deepEqual((await movementsOf(product.id, cancelledId)).map((movement) => movement.reservedDelta), [2, -2]);

@@ -332,6 +332,14 @@ export class Stack {
     }, timeoutMs, 200);
   }
 
+  /** Waits until order-service has stored at least `count` orders of the customer (a burst is under way). */
+  async ordersTaken(customer: Account, count: number, timeoutMs = 30_000): Promise<void> {
+    await waitFor(async () => {
+      const { rows } = await this.db.query<{ n: string }>('SELECT count(*) AS n FROM orders WHERE customer_id = $1', [customer.id]);
+      return Number(rows[0]?.n ?? 0) >= count ? true : undefined;
+    }, timeoutMs, 10);
+  }
+
   /** A counter from a service's /metrics, summed over the series whose labels include `labels`. */
   async counter(service: ServiceName, name: string, labels: Record<string, string>): Promise<number> {
     const text = await (await fetch(`${this.url(service)}/metrics`)).text();
@@ -370,4 +378,3 @@ export class TestPublisher {
   }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

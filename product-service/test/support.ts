@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AnyCloudEvent, EventType } from '@oip/contracts';
-import { BrokerConnection, createLogger, dlqOf, EventConsumer, retryQueueOf, retryDelays, type Idempotency } from '@oip/platform';
+import { BrokerConnection, createLogger, dlqOf, EventConsumer, retryQueueOf, retryDelays, handlerIsIdempotent } from '@oip/platform';
 import { assertTestDatabaseName, startService, testInfra, waitFor, type ServiceProcess, type TestIssuer } from '@oip/testkit';
 
 export const PRODUCT_DB = assertTestDatabaseName('products_test');
@@ -39,22 +39,15 @@ export async function tapEvents(types: EventType[]): Promise<EventTap> {
   await broker.whenConnected(20_000);
   const queue = `test-tap-${randomUUID().slice(0, 8)}`;
   const events: AnyCloudEvent[] = [];
-  const seen = new Set<string>();
-  const idempotency: Idempotency = {
-    async run(_consumer, eventId, effect) {
-      if (seen.has(eventId)) return 'duplicate';
-      seen.add(eventId);
-      await effect();
-      return 'processed';
-    },
-  };
   const consumer = new EventConsumer(broker, logger, {
     queue,
     types,
     handler: async (event) => {
       events.push(event);
     },
-    idempotency,
+    // Every delivery is recorded, repeats included: a tap that dropped repeated ids would hide a
+    // relay publishing the same event twice.
+    idempotency: handlerIsIdempotent,
     prefetch: 50,
     maxRetries: 1,
     retryBaseMs: 100,

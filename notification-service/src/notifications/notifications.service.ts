@@ -1,6 +1,7 @@
 import { isAdmin, type AuthenticatedUser } from '@oip/platform';
 import type { Logger } from 'pino';
 import { MAX_SEND_MS, PermanentMailError, type Mailer } from '../mail/mailer';
+import type { AcceptedSends } from './accepted-sends';
 import type { NotificationRecord } from './notification.model';
 import { MailDeliveryError, NotificationBusyError, notificationErrors } from './notifications.errors';
 import type { NotificationRepository, SendClaim } from './notifications.repository';
@@ -36,6 +37,7 @@ export class NotificationService {
   constructor(
     private readonly repository: NotificationRepository,
     private readonly mailer: Mailer,
+    private readonly acceptedSends: AcceptedSends,
     private readonly options: NotificationServiceOptions,
     private readonly logger: Logger,
   ) {}
@@ -90,6 +92,11 @@ export class NotificationService {
    */
   private async deliver(record: NotificationRecord, held?: SendClaim): Promise<void> {
     const notificationId = String(record._id);
+    // SMTP took it already and only the store's record is missing: record it, never send again.
+    if (this.acceptedSends.holds(notificationId)) {
+      if (await this.acceptedSends.recordNow(notificationId)) return;
+      throw new NotificationBusyError(`notification ${notificationId} was e-mailed; its record waits for the store`);
+    }
     const claim = held ?? (await this.repository.claimSend(record, new Date(), SEND_LEASE_MS));
     switch (claim.kind) {
       case 'finished':
@@ -121,10 +128,13 @@ export class NotificationService {
       this.logger.warn({ notificationId, type: record.type, attempt, reason }, 'sending the notification failed; the event will be retried');
       throw new MailDeliveryError(`sending notification ${notificationId} failed (attempt ${attempt}): ${reason}`, { cause: error });
     }
-    // Should this write fail, the attempt stays open until its lease ends and is then sent again:
-    // SMTP gives at-least-once at this point, and the stable Message-ID marks the copy.
-    await this.repository.markSent(record, attempt, new Date(), messageId);
-    this.logger.info({ notificationId, type: record.type, attempt }, 'notification sent');
+    // Held in memory before the store is asked: should the write fail, the accept is retried into
+    // the store and no later delivery sends it again. Only a crash before the write lands leaves
+    // the attempt open until its lease ends, and then it goes again with the same Message-ID.
+    const recorded = await this.acceptedSends.accepted({ notification: record, attempt, sentAt: new Date(), messageId });
+    this.logger.info({ notificationId, type: record.type, attempt, recorded }, 'notification sent');
+    // The event comes back (without spending a retry) until the store has the record.
+    if (!recorded) throw new NotificationBusyError(`notification ${notificationId} was e-mailed; its record waits for the store`);
   }
 
   private view(record: NotificationRecord, admin: boolean): Record<string, unknown> {

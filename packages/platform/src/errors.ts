@@ -99,7 +99,17 @@ export function toProblem(error: unknown): { problem: Problem; expected: boolean
 }
 
 const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '53300']);
-const unavailableNames = new Set(['MongoServerSelectionError', 'MongoNetworkError', 'MongoNetworkTimeoutError', 'MongoPoolClearedError', 'MongoNotConnectedError']);
+const unavailableNames = new Set([
+  'MongoServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoPoolClearedError',
+  'MongoNotConnectedError',
+  // TypeORM throws these instead of the lost connection when its COMMIT or ROLLBACK follows a
+  // connection PostgreSQL dropped (both seen in order-chaos.test's PostgreSQL restart).
+  'QueryRunnerProviderAlreadyReleasedError',
+  'QueryRunnerAlreadyReleasedError',
+]);
 
 /**
  * A database or broker that is down, restarting or out of connections: the client should retry
@@ -112,9 +122,19 @@ export function isDependencyUnavailable(error: unknown): boolean {
     if (typeof code === 'string' && unavailableCodes.has(code)) return true;
     if (typeof name === 'string' && unavailableNames.has(name)) return true;
     if (typeof message === 'string' && /timeout exceeded when trying to connect|Connection terminated/.test(message)) return true;
+    if (isFerretDbBackendDown(current)) return true;
     current = (current as { driverError?: unknown; cause?: unknown }).driverError ?? (current as { cause?: unknown }).cause;
   }
   return false;
+}
+
+/**
+ * FerretDB reports its PostgreSQL being away (restarting, refusing connections) as a server error
+ * `InternalError` with PostgreSQL's words in the message, not as a network error.
+ */
+function isFerretDbBackendDown(error: object): boolean {
+  const { name, codeName, message } = error as { name?: unknown; codeName?: unknown; message?: unknown };
+  return name === 'MongoServerError' && codeName === 'InternalError' && typeof message === 'string' && /SQLSTATE (57P0[1-3]|53300)|terminating connection|failed to connect to|connection refused/.test(message);
 }
 
 function httpStatusOf(error: unknown): number | undefined {

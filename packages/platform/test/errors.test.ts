@@ -17,12 +17,25 @@ describe('toProblem (pure)', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
     const wrapped = Object.assign(new Error('query failed'), { driverError: Object.assign(new Error('terminating connection'), { code: '57P01' }) });
     const mongo = Object.assign(new Error('Server selection timed out'), { name: 'MongoServerSelectionError' });
+    const rollbackAfterLostConnection = Object.assign(new Error('Database connection provided by a query runner was already released'), { name: 'QueryRunnerProviderAlreadyReleasedError' });
+    const commitAfterLostConnection = Object.assign(new Error('Query runner already released. Cannot run queries anymore.'), { name: 'QueryRunnerAlreadyReleasedError' });
 
-    for (const error of [poolTimeout, refused, wrapped, mongo]) {
+    for (const error of [poolTimeout, refused, wrapped, mongo, rollbackAfterLostConnection, commitAfterLostConnection]) {
       const { problem } = toProblem(error);
       assert.equal(problem.status, 503, error.message);
       assert.equal(problem.code, 'DEPENDENCY.UNAVAILABLE');
     }
+  });
+
+  it('When FerretDB answers that its PostgreSQL is away, then 503, not 500', () => {
+    // What FerretDB 1.x sends while PostgreSQL restarts (seen in order-chaos.test): a server error, not a network one.
+    const terminated = Object.assign(new Error('[msg_find.go:344 handler.handleMaxTimeMSError] [collection.go:109 postgresql.(*collection).Query] FATAL: terminating connection due to administrator command (SQLSTATE 57P01)'), { name: 'MongoServerError', code: 1, codeName: 'InternalError' });
+    const refused = Object.assign(new Error('[msg_insert.go:168 handler.(*Handler).MsgInsert] failed to connect to `user=app database=ferretdb`: 127.0.0.1:5932 (127.0.0.1): dial error: dial tcp 127.0.0.1:5932: connect: connection refused'), { name: 'MongoServerError', code: 1, codeName: 'InternalError' });
+    const otherInternal = Object.assign(new Error('[msg_find.go:1] unsupported operator $foo'), { name: 'MongoServerError', code: 1, codeName: 'InternalError' });
+
+    assert.equal(toProblem(terminated).problem.status, 503);
+    assert.equal(toProblem(refused).problem.status, 503);
+    assert.equal(toProblem(otherInternal).problem.status, 500);
   });
 
   it('When anything else goes wrong, then a bare 500 that says nothing of the cause', () => {

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import mongoose, { type Connection } from 'mongoose';
 import { createEvent, type AnyCloudEvent, type CloudEvent } from '@oip/contracts';
-import { assertTestDatabaseName, canStopInfrastructure, testInfra, waitFor } from '@oip/testkit';
+import { assertTestDatabaseName, faultSkip, testInfra, waitFor } from '@oip/testkit';
 import { BrokerConnection, createLogger, dlqOf, EventConsumer, EventPublisher, type EventHandler } from '../src';
 import { mongoIdempotency } from '../src/mongo';
 
@@ -182,10 +182,12 @@ describe('RabbitMQ messaging against a real broker', () => {
     assert.ok(broker.isConnected);
   });
 
-  it('When RabbitMQ restarts mid-stream, then publisher and consumer recover by themselves and no confirmed event is lost', { skip: !canStopInfrastructure() && 'infrastructure given by URLs cannot be restarted' }, async () => {
-    const received = new Set<string>();
+  it('When RabbitMQ restarts mid-stream, then publisher and consumer recover by themselves and no confirmed event is lost', { skip: faultSkip() }, async (t) => {
+    // Every delivery, repeats kept: across a restart a repeat is allowed (an unconfirmed publish goes
+    // again, an unacked delivery comes again), but it is counted and shown, not folded away.
+    const received: string[] = [];
     await consume(async (event) => {
-      received.add(event.id);
+      received.push(event.id);
     });
     const confirmed: string[] = [];
     let publishing = true;
@@ -206,8 +208,10 @@ describe('RabbitMQ messaging against a real broker', () => {
     publishing = false;
     await stream;
 
-    await waitFor(() => (confirmed.every((id) => received.has(id)) ? true : undefined), 60_000);
+    await waitFor(() => (confirmed.every((id) => received.includes(id)) ? true : undefined), 60_000);
+    const repeated = received.length - new Set(received).size;
+    t.diagnostic(`confirmed ${confirmed.length}, delivered ${received.length}, repeats ${repeated}`);
     assert.ok(confirmed.length >= 40);
-    assert.equal(confirmed.filter((id) => !received.has(id)).length, 0);
+    assert.equal(confirmed.filter((id) => !received.includes(id)).length, 0);
   });
 });

@@ -70,6 +70,13 @@ describe('Transactional outbox relay', () => {
     await admin.destroy();
   });
 
+  /** Publishes a marker straight to the exchange and waits for it: what was queued before it has been received. */
+  const behindEverythingQueued = async (): Promise<void> => {
+    const marker = newEvent();
+    channel.publish('domain-events', 'user_registered', Buffer.from(JSON.stringify(marker)));
+    await waitFor(() => (received.includes(marker.id) ? true : undefined), 10_000);
+  };
+
   const newEvent = () => {
     const userId = randomUUID();
     return createEvent('user_registered', { userId, email: `${userId}@example.test`, name: 'Outbox' }, { source: '/outbox-test', subject: userId });
@@ -90,11 +97,16 @@ describe('Transactional outbox relay', () => {
       }
 
       await waitFor(() => (events.every((event) => received.includes(event.id)) ? true : undefined), 20_000);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Once every row is marked sent no relay publishes it again; a copy published before that is
+      // queued ahead of the marker, so it has arrived when the marker has.
+      const unsent = await waitFor(async () => {
+        const [row] = await admin.query<Array<{ unsent: number }>>(`SELECT count(*)::int AS unsent FROM ${schema}.outbox WHERE sent_at IS NULL`);
+        return row?.unsent === 0 ? row.unsent : undefined;
+      }, 10_000);
+      await behindEverythingQueued();
 
       for (const event of events) assert.equal(received.filter((id) => id === event.id).length, 1, event.id);
-      const [row] = await admin.query<Array<{ unsent: number }>>(`SELECT count(*)::int AS unsent FROM ${schema}.outbox WHERE sent_at IS NULL`);
-      assert.equal(row?.unsent, 0);
+      assert.equal(unsent, 0);
     } finally {
       await Promise.all([first.close(), second.close()]);
     }
@@ -111,7 +123,11 @@ describe('Transactional outbox relay', () => {
           throw new Error('the state change failed');
         }),
       );
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      // The relay publishes in commit order: once an event committed afterwards is out, the rolled
+      // back one would have been too.
+      const later = newEvent();
+      await node.dataSource.transaction((manager) => enqueueEvent(manager, later));
+      await waitFor(() => (received.includes(later.id) ? true : undefined), 10_000);
 
       assert.ok(!received.includes(event.id));
     } finally {

@@ -1,4 +1,5 @@
 export * from './infrastructure';
+export * from './fault-tests';
 export * from './service-process';
 export * from './wait';
 export * from './service-shell-suite';

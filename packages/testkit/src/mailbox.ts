@@ -129,3 +129,18 @@ export function mailbox(infra: Pick<TestInfra, 'smtp'> = testInfra()): Mailbox {
       }, options.timeoutMs ?? 15_000),
   };
 }
+
+/**
+ * Message-IDs that reached the catcher more than once, each as often as it is extra. The services
+ * give every notification a stable Message-ID, so a repeat is the same e-mail sent twice.
+ */
+export function duplicateMessageIds(messages: MailMessage[]): string[] {
+  const seen = new Set<string>();
+  const repeated: string[] = [];
+  for (const message of messages) {
+    const id = message.messageId ?? `(no Message-ID: ${message.id})`;
+    if (seen.has(id)) repeated.push(id);
+    seen.add(id);
+  }
+  return repeated;
+}

@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { StartedTestContainer } from 'testcontainers';
 import { repoRoot, type Component, type InfraKind } from './infrastructure';
@@ -10,6 +11,10 @@ import { repoRoot, type Component, type InfraKind } from './infrastructure';
  * Testcontainers when a Docker engine is reachable — then runs every workspace's compiled tests
  * with Node's test runner, one file at a time because some tests stop and start the broker or a
  * database.
+ *
+ * Fault tests cannot run on infrastructure given by URLs (they would have to stop it): there they
+ * are skipped, and the runner ends with a loud count and the name of each. `TEST_FAULTS=required`
+ * (what CI sets) never chooses that mode by itself and fails the run if any fault test was skipped.
  */
 type Env = Record<string, string>;
 
@@ -82,21 +87,28 @@ async function containers(started: StartedTestContainer[]): Promise<Env> {
 async function main(): Promise<number> {
   const started: StartedTestContainer[] = [];
   const forced = process.env['TEST_INFRA'] as InfraKind | undefined;
+  const faultsRequired = process.env['TEST_FAULTS'] === 'required';
+  if (faultsRequired && forced === 'env') throw new Error('TEST_FAULTS=required: TEST_INFRA=env cannot run the fault tests; use local or containers');
   let env: Env | undefined;
-  if (!forced || forced === 'env') env = fromEnvironment();
+  if (forced === 'env' || (!forced && !faultsRequired)) env = fromEnvironment();
   if (!env && (!forced || forced === 'local')) env = local();
   if (!env && (!forced || forced === 'containers')) env = await containers(started);
   if (!env) throw new Error('no infrastructure: set the URLs, or run on Debian, or provide Docker');
   console.log(`[test] infrastructure: ${env['TEST_INFRA_KIND']}`);
 
-  const patterns = process.argv.slice(2);
+  // Node test runner flags (e.g. --test-name-pattern=...) pass through; the rest are test files.
+  const flags = process.argv.slice(2).filter((argument) => argument.startsWith('--'));
+  const patterns = process.argv.slice(2).filter((argument) => !argument.startsWith('--'));
   const files = patterns.length > 0 ? patterns : ['packages/*/dist/test/**/*.test.js', '*-service/dist/test/**/*.test.js', 'api-gateway/dist/test/**/*.test.js', 'tests/dist/**/*.test.js'];
   const existing = files.filter((pattern) => pattern.includes('*') || existsSync(pattern));
   // No --test-force-exit: on Node 24 it ended files early while async tests were still running,
   // and the run reported a pass with tests silently missing. A file that leaks a handle hangs
   // instead, which CI shows as a failure.
+  const reports = mkdtempSync(path.join(tmpdir(), 'oip-test-'));
+  const skippedFaults = path.join(reports, 'skipped-fault-tests.jsonl');
   const code = await new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=300000', '--test-reporter=spec', ...existing], {
+    const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${path.join(__dirname, 'fault-skip-reporter.js')}`, `--test-reporter-destination=${skippedFaults}`];
+    const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=300000', ...reporters, ...flags, ...existing], {
       cwd: repoRoot,
       env: { ...process.env, ...env, NODE_ENV: 'test' },
       stdio: 'inherit',
@@ -104,7 +116,14 @@ async function main(): Promise<number> {
     child.on('exit', (exitCode) => resolve(exitCode ?? 1));
   });
   await Promise.all(started.map((container) => container.stop()));
-  return code;
+  const skipped = existsSync(skippedFaults) ? readFileSync(skippedFaults, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { name: string; file?: string; suite?: boolean }) : [];
+  rmSync(reports, { recursive: true, force: true });
+  if (skipped.length === 0) return code;
+  const bar = '!'.repeat(100);
+  console.error(`\n${bar}\n[test] ${skipped.length} FAULT TEST(S) OR SUITE(S) SKIPPED: infrastructure "${env['TEST_INFRA_KIND']}" cannot be stopped by tests, so these proved nothing:`);
+  for (const test of skipped) console.error(`[test]   - ${test.suite ? '(every test of the suite) ' : ''}${test.name}${test.file ? `  (${path.relative(repoRoot, test.file)})` : ''}`);
+  console.error(`[test] Run with TEST_INFRA=local or TEST_INFRA=containers to run them.\n${bar}\n`);
+  return faultsRequired ? 1 : code;
 }
 
 main().then(

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { canStopInfrastructure, testInfra, type Component } from './infrastructure';
+import { faultSkip } from './fault-tests';
+import { testInfra, type Component } from './infrastructure';
 import { spawnService, startService, type ServiceProcess } from './service-process';
 import { startTestIssuer, type TestIssuer } from './test-issuer';
 import { waitFor } from './wait';
@@ -120,7 +121,7 @@ export function serviceShellSuite(options: ShellSuiteOptions): void {
 
     const store = options.store;
     if (store) {
-      it(`When ${store.component} stops, then readiness turns 503, and 200 again once it is back`, { skip: !canStopInfrastructure() && 'infrastructure given by URLs cannot be stopped' }, async () => {
+      it(`When ${store.component} stops, then readiness turns 503, and 200 again once it is back`, { skip: faultSkip() }, async () => {
         const infra = testInfra();
         await infra.stop(store.component);
         try {
