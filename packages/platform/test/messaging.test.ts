@@ -49,7 +49,7 @@ describe('RabbitMQ messaging against a real broker', () => {
   });
 
   /** A consumer on a queue of this test's own, bound to stock_low. */
-  async function consume(handler: EventHandler, options: { maxRetries?: number; retryBaseMs?: number; prefetch?: number } = {}) {
+  async function consume(handler: EventHandler, options: { maxRetries?: number; retryBaseMs?: number; prefetch?: number; stopTimeoutMs?: number } = {}) {
     const queue = `platform-test-${randomUUID().slice(0, 8)}`;
     queues.push(queue);
     const consumer = new EventConsumer(broker, logger, {
@@ -62,6 +62,7 @@ describe('RabbitMQ messaging against a real broker', () => {
       retryBaseMs: options.retryBaseMs ?? 100,
       // An interrupted run cannot leave queues collecting stock_low events for ever.
       queueExpiresMs: 10 * 60_000,
+      stopTimeoutMs: options.stopTimeoutMs,
     });
     await consumer.start();
     consumers.push(consumer);
@@ -160,6 +161,26 @@ describe('RabbitMQ messaging against a real broker', () => {
     const dead = await waitFor(async () => (await adminChannel.get(dlqOf(queue), { noAck: true })) || undefined);
     assert.equal(dead.content.toString(), '{"hello":"world"}');
     assert.equal(calls, 0);
+  });
+
+  it('When a handler never finishes, then stop() gives up after its timeout and the message goes back to the queue', async () => {
+    let started = 0;
+    const { queue, consumer } = await consume(
+      async () => {
+        started += 1;
+        await new Promise(() => undefined);
+      },
+      { stopTimeoutMs: 500 },
+    );
+    const event = stockLow(`p-${randomUUID()}`);
+    await publisher.publish(event);
+    await waitFor(() => (started > 0 ? true : undefined));
+
+    await consumer.stop();
+
+    const back = await waitFor(async () => (await adminChannel.get(queue, { noAck: true })) || undefined);
+    assert.equal((JSON.parse(back.content.toString()) as AnyCloudEvent).id, event.id);
+    assert.equal(back.fields.redelivered, true);
   });
 
   it('When the broker closes the consumer and publisher channels but not the connection, then both reopen by themselves', async () => {

@@ -38,6 +38,8 @@ export interface ConsumerOptions {
   retryBaseMs: number;
   /** Only for throwaway queues (tests): the broker deletes them after this long unused. */
   queueExpiresMs?: number;
+  /** How long stop() waits for handlers in flight (default 10 s). */
+  stopTimeoutMs?: number;
 }
 
 const ATTEMPT_HEADER = 'x-attempt';
@@ -52,7 +54,8 @@ const ATTEMPT_HEADER = 'x-attempt';
 export class EventConsumer {
   private channel: ConfirmChannel | undefined;
   private consumerTag: string | undefined;
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Each handler in flight, with the message it handles (for the log when one outlives stop()). */
+  private readonly inFlight = new Map<Promise<void>, string | undefined>();
   private stopped = false;
   private readonly delays: number[];
 
@@ -77,9 +80,24 @@ export class EventConsumer {
     this.stopped = true;
     const channel = this.channel;
     if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => undefined);
-    await Promise.allSettled([...this.inFlight]);
+    await this.drain(this.options.stopTimeoutMs ?? 10_000);
     this.channel = undefined;
     if (channel) await channel.close().catch(() => undefined);
+  }
+
+  /**
+   * Waits for the handlers in flight, but not for ever: a handler stuck on a dependency that never
+   * answers must not hold up a shutdown. Its message is unacked, so closing the channel hands it
+   * back to the queue, and idempotency absorbs the repeat if the stuck effect completes after all.
+   */
+  private async drain(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<true>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs)));
+    const outcome = await Promise.race([Promise.allSettled([...this.inFlight.keys()]), timedOut]);
+    clearTimeout(timer);
+    if (outcome === true) {
+      this.logger.error({ queue: this.options.queue, messageIds: [...this.inFlight.values()], timeoutMs }, 'handlers still running at stop; their messages return to the queue');
+    }
   }
 
   private async subscribe(connection: ChannelModel): Promise<void> {
@@ -102,7 +120,7 @@ export class EventConsumer {
           return;
         }
         const work = this.handle(channel, message).finally(() => this.inFlight.delete(work));
-        this.inFlight.add(work);
+        this.inFlight.set(work, message.properties.messageId as string | undefined);
       },
       { noAck: false },
     );
