@@ -164,7 +164,21 @@ export class Stack {
 
   /** Waits until the service reports ready (its database and broker reachable). */
   async ready(service: ServiceName, timeoutMs = 30_000): Promise<void> {
-    await waitFor(async () => ((await fetch(`${this.url(service)}/health/ready`).catch(() => undefined))?.ok ? true : undefined), timeoutMs, 200);
+    let last = 'no answer';
+    try {
+      await waitFor(
+        async () => {
+          const answer = await fetch(`${this.url(service)}/health/ready`).catch(() => undefined);
+          if (answer) last = `${answer.status} ${await answer.text()}`;
+          return answer?.ok ? true : undefined;
+        },
+        timeoutMs,
+        200,
+      );
+    } catch (error) {
+      // Which check stayed down is what a reader of a failed run needs first.
+      throw new Error(`${service} not ready within ${timeoutMs} ms; last readiness: ${last}`, { cause: error });
+    }
   }
 
   private envOf(service: ServiceName): Env {
