@@ -1,6 +1,6 @@
 import type { Config } from './config';
 
-/** Which upstream serves which `/api` prefix (DESIGN.md "Gateway routes"). */
+/** Which upstream serves which `/api` prefix (the route table in api-gateway/README.md). */
 export interface Upstream {
   name: string;
   url: string;

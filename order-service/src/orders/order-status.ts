@@ -11,7 +11,7 @@ export const CANCEL_REASONS = ['customer', 'admin', 'timeout'] as const;
 export type CancelReason = (typeof CANCEL_REASONS)[number];
 
 /**
- * The order's lifecycle (DESIGN.md, the order saga). The inventory confirms or rejects a pending
+ * The order's lifecycle (docs/architecture.md, "The order saga, step by step"). The inventory confirms or rejects a pending
  * order; the owner or an admin may cancel before shipping; only an admin ships and delivers. The
  * system cancels an order still pending after ORDER_PENDING_TIMEOUT_SECONDS (pending-order.sweeper.ts).
  * Anything not listed is an illegal change (409).

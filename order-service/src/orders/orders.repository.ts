@@ -143,6 +143,18 @@ export class OrdersRepository {
     });
   }
 
+  /** Enqueues the events of an order the sweeper just changed, in its transaction. */
+  private async announce(manager: EntityManager, id: string, eventsOf: (order: OrderRecord) => CloudEvent[]): Promise<OrderRecord> {
+    try {
+      const [order] = await this.withItems(manager, [await manager.findOneByOrFail(OrderEntity, { id })]);
+      if (!order) throw new Error('the order vanished inside its own transaction');
+      for (const event of eventsOf(order)) await enqueueEvent(manager, event);
+      return order;
+    } catch (error) {
+      throw new UncancellableOrder(id, error);
+    }
+  }
+
   /**
    * Cancels as the system, for `timeout`, the oldest order PENDING since more than
    * `olderThanSeconds` (but none of `excluded`), and enqueues the events `eventsOf` builds for it, in
@@ -164,15 +176,7 @@ export class OrdersRepository {
         [olderThanSeconds, excluded],
       );
       const id = rows[0]?.id;
-      if (!id) return null;
-      try {
-        const [order] = await this.withItems(manager, [await manager.findOneByOrFail(OrderEntity, { id })]);
-        if (!order) throw new Error('the order vanished inside its own transaction');
-        for (const event of eventsOf(order)) await enqueueEvent(manager, event);
-        return order;
-      } catch (error) {
-        throw new UncancellableOrder(id, error);
-      }
+      return id ? this.announce(manager, id, eventsOf) : null;
     });
   }
 
@@ -195,15 +199,7 @@ export class OrdersRepository {
         [olderThanSeconds, excluded],
       );
       const id = rows[0]?.id;
-      if (!id) return null;
-      try {
-        const [order] = await this.withItems(manager, [await manager.findOneByOrFail(OrderEntity, { id })]);
-        if (!order) throw new Error('the order vanished inside its own transaction');
-        for (const event of eventsOf(order)) await enqueueEvent(manager, event);
-        return order;
-      } catch (error) {
-        throw new UncancellableOrder(id, error);
-      }
+      return id ? this.announce(manager, id, eventsOf) : null;
     });
   }
 

@@ -1,7 +1,7 @@
 import { eventDataJsonSchemas } from './json-schema';
 import { eventTypes, subscriptions, tokenRevocationTypes, type EventType } from './events';
 
-/** Which service publishes each event type (DESIGN.md "Events"). */
+/** Which service publishes each event type (docs/events.md). */
 export const producers: Record<EventType, string> = {
   user_registered: 'user-service',
   user_roles_changed: 'user-service',

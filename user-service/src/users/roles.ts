@@ -1,3 +1,3 @@
-/** The roles a token can carry (DESIGN.md "Identity"). */
+/** The roles a token can carry (user-service/README.md, "HTTP"). */
 export const ROLES = ['admin', 'user'] as const;
 export type Role = (typeof ROLES)[number];

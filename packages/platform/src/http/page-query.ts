@@ -6,7 +6,7 @@ export const MAX_PAGE_SIZE = 100;
 export const MAX_PAGE = 100_000;
 
 /**
- * `?page=&limit=` of every Express list (DESIGN.md "Lists"; the NestJS services use PageQueryDto);
+ * `?page=&limit=` of every Express list (docs/architecture.md, validation row; the NestJS services use PageQueryDto);
  * `.extend()` it with a list's own filters.
  */
 export const PageQuery = z.object({

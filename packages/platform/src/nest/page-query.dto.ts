@@ -6,7 +6,7 @@ import { MAX_PAGE, MAX_PAGE_SIZE } from '../http/page-query';
 
 export { MAX_PAGE, MAX_PAGE_SIZE };
 
-/** `?page=&limit=` of every NestJS list (DESIGN.md "Lists"); extend it with a list's own filters. */
+/** `?page=&limit=` of every NestJS list (docs/architecture.md, validation row); extend it with a list's own filters. */
 export class PageQueryDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 1 })
   @IsOptional()
