@@ -17,6 +17,8 @@ export interface TestInfra {
   mongoUrl: string;
   rabbitmqUrl: string;
   rabbitmqManagementUrl: string;
+  /** The service registry's endpoint (ETCD_HOSTS). */
+  etcdHosts: string;
   smtp: { host: string; port: number; apiUrl: string; api: 'maildev' | 'mailpit' };
   /** Takes a piece of infrastructure down and back up (local scripts or containers). */
   stop(component: Component): Promise<void>;
@@ -58,6 +60,7 @@ export function testInfra(): TestInfra {
     mongoUrl: required('MONGO_URL'),
     rabbitmqUrl: required('RABBITMQ_URL'),
     rabbitmqManagementUrl: required('RABBITMQ_MANAGEMENT_URL'),
+    etcdHosts: process.env['ETCD_HOSTS'] ?? `http://127.0.0.1:${process.env['ETCD_PORT'] ?? '2379'}`,
     smtp: {
       host: required('SMTP_HOST'),
       port: Number(required('SMTP_PORT')),

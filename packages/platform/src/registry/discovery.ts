@@ -58,7 +58,8 @@ export class Discovery {
       'registry',
       () => {
         this.resolver.assertCurrent();
-        this.registration?.assertRegistered();
+        if (!this.registration) throw new Error('not registered yet (registers once every other check is up)');
+        this.registration.assertRegistered();
       },
       { degradable: true },
     );

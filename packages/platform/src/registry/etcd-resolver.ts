@@ -4,6 +4,8 @@ import type { RegistryClient } from './etcd-client';
 import { parseInstance, SERVICES_PREFIX } from './instance-record';
 import type { ServiceInstance, ServiceResolver } from './service-resolver';
 
+const WATCH_START_WAIT_MS = 2000;
+
 /**
  * The live instances of every service, kept in memory from a watch on `/services/`, so no request
  * waits on etcd. The watch applies changes as they happen (a deregistration is seen in
@@ -49,8 +51,12 @@ export class EtcdResolver implements ServiceResolver {
     this.stopped = false;
     this.resyncTimer = setInterval(() => void this.resync(), this.resyncMs);
     this.resyncTimer.unref();
+    // Watch first, then read: a change between the two is then seen by the watch, and the
+    // revision checks keep the older read from undoing it.
+    // A watch waits for etcd as long as it takes; an instance starts without it (and without
+    // instances) rather than not at all, and the watch catches up when etcd answers.
+    await Promise.race([this.watch(), new Promise((resolve) => setTimeout(resolve, WATCH_START_WAIT_MS).unref())]);
     await this.resync();
-    void this.watch();
   }
 
   async stop(): Promise<void> {
