@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Local infrastructure for machines without Docker: PostgreSQL, FerretDB (the MongoDB wire protocol
-# over our PostgreSQL), RabbitMQ with the management plugin, and MailDev as the SMTP catcher.
+# over our PostgreSQL), RabbitMQ with the management plugin, MailDev as the SMTP catcher, and etcd
+# as the service registry.
 # Every process runs detached as a plain process and keeps its state under the git-ignored .data/.
 #
 #   bash scripts/infra.sh install          install what is missing (apt packages, FerretDB build)
@@ -12,7 +13,7 @@
 #   bash scripts/infra.sh restart <comp>   stop then start one component
 #   bash scripts/infra.sh env              print `export VAR=...` lines for the running infra
 #
-# Components: postgres, rabbitmq, mongo (FerretDB), smtp (MailDev).
+# Components: postgres, rabbitmq, mongo (FerretDB), smtp (MailDev), etcd.
 # Ports and credentials come from the environment, then from .env at the repo root (which never
 # overrides a variable that is already set), then from the defaults below.
 set -euo pipefail
@@ -21,7 +22,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DATA="$ROOT/.data"
 RUN="$DATA/run"
 LOGS="$DATA/logs"
-COMPONENTS=(postgres mongo rabbitmq smtp)
+COMPONENTS=(postgres mongo rabbitmq smtp etcd)
 
 log() { printf '[infra] %s\n' "$*"; }
 warn() { printf '[infra] %s\n' "$*" >&2; }
@@ -57,6 +58,7 @@ load_dotenv
 : "${RABBITMQ_PORT:=5672}" "${RABBITMQ_MANAGEMENT_PORT:=15672}"
 : "${RABBITMQ_USER:=app}" "${RABBITMQ_PASSWORD:=app}"
 : "${SMTP_PORT:=1025}" "${SMTP_UI_PORT:=8025}"
+: "${ETCD_PORT:=2379}" "${ETCD_PEER_PORT:=2380}"
 : "${INFRA_TIMEOUT:=60}"                                  # seconds, for every wait
 : "${MAILDEV_BIN:=$ROOT/node_modules/.bin/maildev}"       # installed by the root package.json
 : "${FERRETDB_VERSION:=v1.24.2}"
@@ -265,6 +267,8 @@ cmd_install() {
   local pkgs=()
   pg_bindir >/dev/null || pkgs+=(postgresql)
   [[ -x $RMQ_BIN/rabbitmq-server ]] || pkgs+=(rabbitmq-server)
+  command -v etcd >/dev/null || pkgs+=(etcd-server)
+  command -v etcdctl >/dev/null || pkgs+=(etcd-client)
   # Not infrastructure, a tool: the repository tests validate docker-compose.yml with it.
   command -v docker-compose >/dev/null || pkgs+=(docker-compose)
   if ((${#pkgs[@]})); then apt_install "${pkgs[@]}"; fi
@@ -582,6 +586,47 @@ smtp_stop() {
   rm -f "$RUN/smtp.pid"
 }
 
+# --- etcd (the service registry) -----------------------------------------------------------------
+
+ETCD_DIR="$DATA/etcd"
+
+etcd_pid() {
+  local pid
+  pid="$(read_pid "$RUN/etcd.pid")"
+  alive "$pid" "--data-dir=$ETCD_DIR" && printf '%s\n' "$pid"
+}
+etcd_ports() { echo "$ETCD_PORT $ETCD_PEER_PORT"; }
+
+etcd_launch() {
+  local pid unset_env=() name
+  command -v etcd >/dev/null || die "etcd: not installed; run: bash scripts/infra.sh install"
+  mkdir -p "$ETCD_DIR"
+  chmod 0700 "$ETCD_DIR"
+  # etcd reads every ETCD_* variable as a flag and refuses one that repeats a command-line flag;
+  # ours (ETCD_PORT, ETCD_HOSTS, ...) are not meant for it.
+  for name in $(compgen -e | grep '^ETCD_' || true); do unset_env+=(-u "$name"); done
+  # A single member on loopback; the peer URL is only its own cluster's.
+  pid="$(detach etcd env "${unset_env[@]}" etcd --name=infra --data-dir="$ETCD_DIR" \
+    --listen-client-urls="http://$HOST:$ETCD_PORT" --advertise-client-urls="http://$HOST:$ETCD_PORT" \
+    --listen-peer-urls="http://$HOST:$ETCD_PEER_PORT" --initial-advertise-peer-urls="http://$HOST:$ETCD_PEER_PORT" \
+    --initial-cluster="infra=http://$HOST:$ETCD_PEER_PORT" --initial-cluster-state=new \
+    --log-level=warn --logger=zap)"
+  printf '%s\n' "$pid" >"$RUN/etcd.pid"
+}
+
+etcd_ready() { ETCDCTL_API=3 etcdctl --endpoints="http://$HOST:$ETCD_PORT" --command-timeout=2s endpoint health; }
+
+etcd_wait() {
+  wait_until etcd "$LOGS/etcd.log" "$(read_pid "$RUN/etcd.pid")" "--data-dir=$ETCD_DIR" etcd_ready
+}
+
+etcd_stop() {
+  local pid
+  pid="$(etcd_pid)" || return 0
+  terminate "$pid" "--data-dir=$ETCD_DIR" 10
+  rm -f "$RUN/etcd.pid"
+}
+
 # --- generic component operations --------------------------------------------------------------
 
 describe() {
@@ -590,6 +635,7 @@ describe() {
     mongo) echo "$HOST:$MONGO_PORT (FerretDB)" ;;
     rabbitmq) echo "$HOST:$RABBITMQ_PORT, management http://$HOST:$RABBITMQ_MANAGEMENT_PORT" ;;
     smtp) echo "$HOST:$SMTP_PORT, web UI http://$HOST:$SMTP_UI_PORT" ;;
+    etcd) echo "http://$HOST:$ETCD_PORT (peer $ETCD_PEER_PORT)" ;;
   esac
 }
 
@@ -651,6 +697,7 @@ cmd_up() {
   local comp ports started=() missing=()
   pg_bindir >/dev/null || missing+=(postgresql)
   [[ -x $RMQ_BIN/rabbitmq-server ]] || missing+=(rabbitmq-server)
+  command -v etcd >/dev/null && command -v etcdctl >/dev/null || missing+=(etcd)
   command -v docker-compose >/dev/null || missing+=(docker-compose)
   ferretdb_ok || missing+=(ferretdb)
   if ((${#missing[@]})); then cmd_install; fi
@@ -663,14 +710,14 @@ cmd_up() {
     check_ports_free "$comp" "${ports[@]}"
   done
   # RabbitMQ boots slowest: launch it (and MailDev) first and wait for them last.
-  for comp in rabbitmq smtp postgres mongo; do
+  for comp in rabbitmq smtp etcd postgres mongo; do
     if launch_checked "$comp"; then
       started+=("$comp")
       if [[ $comp == postgres || $comp == mongo ]]; then "${comp}_wait"; fi
     fi
   done
   for comp in "${started[@]}"; do
-    if [[ $comp == rabbitmq || $comp == smtp ]]; then "${comp}_wait"; fi
+    if [[ $comp == rabbitmq || $comp == smtp || $comp == etcd ]]; then "${comp}_wait"; fi
   done
   for comp in "${COMPONENTS[@]}"; do
     if [[ " ${started[*]} " == *" $comp "* ]]; then
@@ -682,10 +729,10 @@ cmd_up() {
 
 cmd_down() {
   local comp pid pattern
-  for comp in smtp mongo rabbitmq postgres; do stop_one "$comp"; done
+  for comp in etcd smtp mongo rabbitmq postgres; do stop_one "$comp"; done
   # Nothing of ours may survive, even if a pid file was lost: our servers name .data paths on
   # their command lines.
-  for pattern in "$FERRETDB_BIN" "--mail-directory $DATA/maildev" "-home $RMQ_DIR" "-D $PGDATA"; do
+  for pattern in "$FERRETDB_BIN" "--mail-directory $DATA/maildev" "-home $RMQ_DIR" "-D $PGDATA" "--data-dir=$ETCD_DIR"; do
     for pid in $(pgrep -f -- "$pattern" 2>/dev/null || true); do
       warn "left-over process $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) — killing it"
       kill -KILL "$pid" 2>/dev/null || true
@@ -746,6 +793,11 @@ cmd_env() {
     printf 'export SMTP_UI_URL=%q\n' "http://$HOST:$SMTP_UI_PORT"
   else
     echo "# smtp is not running"
+  fi
+  if running etcd; then
+    printf 'export ETCD_PORT=%s\nexport ETCD_HOSTS=%q\n' "$ETCD_PORT" "http://$HOST:$ETCD_PORT"
+  else
+    echo "# etcd is not running"
   fi
 }
 
