@@ -7,7 +7,8 @@ set -euo pipefail
 INFRA="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/infra"
 # shellcheck source=infra/common.sh
 source "$INFRA/common.sh"
-load_dotenv
+# The environment wins over .env, which wins over each component's defaults.
+if [[ -f $ROOT/.env ]]; then dotenv_export "$ROOT/.env"; fi
 : "${INFRA_TIMEOUT:=60}" # seconds, for every wait
 
 COMPONENTS=(postgres mongo rabbitmq smtp etcd)

@@ -22,26 +22,8 @@ die() {
   exit 1
 }
 
-# Ports and credentials come from the environment, then from .env at the repo root (which never
-# overrides a variable that is already set), then from each component's defaults.
-load_dotenv() {
-  local file="$ROOT/.env" line key value
-  [[ -f $file ]] || return 0
-  while IFS= read -r line || [[ -n $line ]]; do
-    line="${line%$'\r'}"
-    [[ $line =~ ^[[:space:]]*(export[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
-    key="${BASH_REMATCH[2]}"
-    value="${BASH_REMATCH[3]}"
-    [[ -n ${!key+set} ]] && continue # the environment wins over .env
-    if [[ $value =~ ^\"(.*)\"[[:space:]]*$ || $value =~ ^\'(.*)\'[[:space:]]*$ ]]; then
-      value="${BASH_REMATCH[1]}"
-    else
-      value="${value%%[[:space:]]#*}"
-      value="${value%"${value##*[![:space:]]}"}"
-    fi
-    export "$key=$value"
-  done <"$file"
-}
+# shellcheck source=../lib/dotenv.sh
+source "$ROOT/scripts/lib/dotenv.sh"
 
 urlencode() {
   local s="$1" out="" c i
