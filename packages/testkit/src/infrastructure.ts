@@ -17,8 +17,6 @@ export interface TestInfra {
   mongoUrl: string;
   rabbitmqUrl: string;
   rabbitmqManagementUrl: string;
-  /** The service registry's endpoint (ETCD_HOSTS). */
-  etcdHosts: string;
   smtp: { host: string; port: number; apiUrl: string; api: 'maildev' | 'mailpit' };
   /** The service registry's client URLs, comma-separated, as services read them from ETCD_HOSTS. */
   etcdHosts: string;
@@ -62,7 +60,6 @@ export function testInfra(): TestInfra {
     mongoUrl: required('MONGO_URL'),
     rabbitmqUrl: required('RABBITMQ_URL'),
     rabbitmqManagementUrl: required('RABBITMQ_MANAGEMENT_URL'),
-    etcdHosts: process.env['ETCD_HOSTS'] ?? `http://127.0.0.1:${process.env['ETCD_PORT'] ?? '2379'}`,
     smtp: {
       host: required('SMTP_HOST'),
       port: Number(required('SMTP_PORT')),
