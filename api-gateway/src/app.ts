@@ -42,9 +42,11 @@ export function buildApp(kit: ServiceKit, config: Config): Express {
       proxy(req, res, next);
     });
   }
+  // The gateway's port is public: metrics and scrape targets only with METRICS_TOKEN.
+  const metricsAccess = { ...kit.metricsAccess, publicPort: true };
   return createHttpApp({
     ...kit,
-    metricsAccess: { ...kit.metricsAccess, publicPort: true },
+    metricsAccess,
     parseJson: false,
     before: [
       helmet({ contentSecurityPolicy: false }),
@@ -60,6 +62,6 @@ export function buildApp(kit: ServiceKit, config: Config): Express {
         handler: (_req, res) => sendProblem(res, problem(429, 'RATE_LIMITED', 'Too many requests, slow down')),
       }),
     ],
-    routes: [docsRouter(upstreams, picker, config.UPSTREAM_TIMEOUT_MS), registryRouter(kit), express.Router().use('/api', api)],
+    routes: [docsRouter(upstreams, picker, config.UPSTREAM_TIMEOUT_MS), registryRouter(kit, metricsAccess), express.Router().use('/api', api)],
   });
 }

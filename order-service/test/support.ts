@@ -405,7 +405,12 @@ export class Stack {
 
   /** A counter from a service's /metrics, summed over the series whose labels include `labels`. */
   async counter(service: ServiceName, name: string, labels: Record<string, string>): Promise<number> {
-    const text = await (await fetch(`${this.url(service)}/metrics`)).text();
+    return this.counterAt(this.url(service), name, labels);
+  }
+
+  /** The same, from one instance at `url`. */
+  async counterAt(url: string, name: string, labels: Record<string, string>): Promise<number> {
+    const text = await (await fetch(`${url}/metrics`)).text();
     let sum = 0;
     for (const line of text.split('\n')) {
       if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;

@@ -1,12 +1,12 @@
 import { Router } from 'express';
-import { authenticator, metricsRefusal, prometheusTargets, registryView, sendProblem, type RegistryView, type ServiceKit } from '@oip/platform';
+import { authenticator, metricsRefusal, prometheusTargets, registryView, sendProblem, type MetricsAccess, type RegistryView, type ServiceKit } from '@oip/platform';
 
 /**
  * The registry as the gateway sees it: `/registry` for operators (admin token; JSON, or a plain
  * page for a browser that asks for HTML) and `/registry/targets` for Prometheus' HTTP service
  * discovery, under the same rule as `/metrics` (METRICS_TOKEN).
  */
-export function registryRouter(kit: ServiceKit): Router {
+export function registryRouter(kit: ServiceKit, metricsAccess: MetricsAccess): Router {
   const router = Router();
   const authenticate = authenticator(kit.verifyToken);
   router.get('/registry', async (req, res) => {
@@ -17,7 +17,7 @@ export function registryRouter(kit: ServiceKit): Router {
     else res.json(view);
   });
   router.get('/registry/targets', (req, res) => {
-    const refused = metricsRefusal(req.header('authorization'), kit.metricsAccess);
+    const refused = metricsRefusal(req.header('authorization'), metricsAccess);
     if (refused) {
       sendProblem(res, refused);
       return;
