@@ -5,6 +5,7 @@
  */
 export interface ProductSummary {
   id: string;
+  sku: string;
   name: string;
   price: string;
   currency: string;
@@ -26,8 +27,8 @@ export class ProductClient {
       if (answer.status === 404) return { status: 'not_found' };
       if (!answer.ok) return { status: 'unavailable' };
       const body = (await answer.json()) as Partial<ProductSummary>;
-      if (typeof body.name !== 'string' || typeof body.price !== 'string') return { status: 'unavailable' };
-      return { status: 'ok', product: { id: productId, name: body.name, price: body.price, currency: String(body.currency), active: body.active !== false } };
+      if (typeof body.name !== 'string' || typeof body.price !== 'string' || typeof body.sku !== 'string') return { status: 'unavailable' };
+      return { status: 'ok', product: { id: productId, sku: body.sku, name: body.name, price: body.price, currency: String(body.currency), active: body.active !== false } };
     } catch {
       return { status: 'unavailable' };
     }

@@ -1,20 +1,36 @@
+import type { Request } from 'express';
 import { ApiRouter, PageQuery, REQUEST_ID_HEADER } from '@oip/platform';
-import { AdjustBody, HoldBody, ListStockQuery, ProductIdParams, SetQuantityBody, StockChangeView, StockListView, StockView } from './stock.schemas';
+import { AdjustBody, CreateStockBody, HoldBody, ListStockQuery, ProductIdParams, SetQuantityBody, StockChangeView, StockCreatedView, StockListView, StockView } from './stock.schemas';
 import type { StockService } from './stock.service';
+
+/** The caller's authorization (admins see inactive products) and request id, for product-service. */
+function forwardedHeaders(req: Request): Record<string, string> {
+  const forward: Record<string, string> = {};
+  const authorization = req.header('authorization');
+  if (authorization) forward['authorization'] = authorization;
+  const requestId = req.header(REQUEST_ID_HEADER);
+  if (requestId) forward[REQUEST_ID_HEADER] = requestId;
+  return forward;
+}
 
 /** HTTP entry points: parse (by the route spec), call one service method, answer. */
 export function stockRouter(service: StockService): ApiRouter {
   const router = new ApiRouter('inventory')
     .route(
       { method: 'get', path: '/inventory', summary: 'List stock records with product details (product: null when product-service does not answer in time)', access: 'user', query: ListStockQuery, response: StockListView },
-      ({ query, req }) => {
-        const forward: Record<string, string> = {};
-        const authorization = req.header('authorization');
-        if (authorization) forward['authorization'] = authorization;
-        const requestId = req.header(REQUEST_ID_HEADER);
-        if (requestId) forward[REQUEST_ID_HEADER] = requestId;
-        return service.list(query, forward);
+      ({ query, req }) => service.list(query, forwardedHeaders(req)),
+    )
+    .route(
+      {
+        method: 'post',
+        path: '/inventory',
+        summary: 'Create or set the stock record of a catalogue product (404 when product-service does not know it; safe to race its product_created)',
+        access: 'admin',
+        body: CreateStockBody,
+        response: StockCreatedView,
+        errors: [404, 409, 503],
       },
+      ({ body, req }) => service.createOrSet(body, forwardedHeaders(req)),
     )
     .route(
       { method: 'get', path: '/inventory/:productId', summary: 'Stock of a product', access: 'user', params: ProductIdParams, response: StockView, errors: [404] },
