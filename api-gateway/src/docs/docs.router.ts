@@ -1,12 +1,12 @@
 import { Router } from 'express';
-import { openApiRoutes, problem, sendProblem } from '@oip/platform';
+import { buildOpenApiDocument, openApiRoutes, problem, sendProblem, type ApiRouter } from '@oip/platform';
 import type { Upstream } from '../routes';
 
 /**
  * One Swagger UI for the whole platform: each service's document is fetched from the service and
  * re-based on `/api`, so "Try it out" goes through the gateway.
  */
-export function docsRouter(services: Upstream[], timeoutMs: number): Router {
+export function docsRouter(services: Upstream[], timeoutMs: number, ownRoutes: ApiRouter[] = []): Router {
   const router = Router();
   router.get('/openapi/:service.json', async (req, res) => {
     const service = services.find((candidate) => candidate.name === req.params['service']);
@@ -22,10 +22,14 @@ export function docsRouter(services: Upstream[], timeoutMs: number): Router {
       sendProblem(res, problem(503, 'UPSTREAM.UNAVAILABLE', `${service.name} is unavailable`));
     }
   });
+  // The gateway's own /api routes (not proxied), documented from their route declarations.
+  const own = buildOpenApiDocument({ title: 'api-gateway', version: '1.0.0' }, ownRoutes) as { paths: Record<string, unknown>; components: Record<string, unknown> };
   const gatewayDocument = {
     openapi: '3.1.0',
     info: { title: 'api-gateway', version: '1.0.0', description: 'Routes /api/... to the services; see each service document in /docs' },
+    components: own.components,
     paths: {
+      ...Object.fromEntries(Object.entries(own.paths).map(([path, operations]) => [`/api${path}`, operations])),
       '/health/live': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'Alive' } } } },
       '/health/ready': { get: { summary: 'Readiness of the gateway and each upstream', security: [], responses: { '200': { description: 'Ready' }, '503': { description: 'An upstream is down' } } } },
     },
