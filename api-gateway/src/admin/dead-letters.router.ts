@@ -78,7 +78,8 @@ export function deadLettersRouter(services: Upstream[], timeoutMs: number): ApiR
         } catch {
           throw new AppError('unavailable', 'UPSTREAM.UNAVAILABLE', `${service.name} is unavailable`);
         }
-        const body = (await answer.json()) as Record<string, unknown>;
+        const body = (await answer.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+        if (!body) throw new AppError('unavailable', 'UPSTREAM.UNAVAILABLE', `${service.name} gave no readable answer`);
         if (answer.ok) return { service: service.name, ...body };
         // The service's problem+json (404, 503 ...) reaches the client as it is.
         res.status(answer.status).type(answer.headers.get('content-type') ?? 'application/problem+json').send(JSON.stringify(body));

@@ -119,7 +119,12 @@ export class DeadLetters {
         try {
           return await work(channel, () => channel.get(dlqOf(this.queue), { noAck: false }));
         } finally {
-          channel.nackAll(true);
+          // On a channel the broker already closed there is nothing to hand back (it did so itself).
+          try {
+            channel.nackAll(true);
+          } catch {
+            // closed: its deliveries went back with it
+          }
         }
       });
     });
