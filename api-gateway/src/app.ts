@@ -2,7 +2,8 @@ import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
-import { AppError, bearerToken, createHttpApp, fetchService, problem, sendProblem, type ServiceKit } from '@oip/platform';
+import { AppError, authenticator, bearerToken, createHttpApp, fetchService, problem, sendProblem, type ServiceKit } from '@oip/platform';
+import { deadLettersRouter } from './admin/dead-letters.router';
 import type { Config } from './config';
 import { docsRouter } from './docs/docs.router';
 import { streamProxy } from './proxy/stream-proxy';
@@ -34,6 +35,8 @@ export function buildApp(kit: ServiceKit, config: Config): Express {
   }
   const api = express.Router();
   api.use(verifyTokens(kit));
+  const deadLetters = deadLettersRouter(upstreams, picker, config.UPSTREAM_TIMEOUT_MS);
+  api.use(deadLetters.build(authenticator(kit.verifyToken)));
   for (const service of upstreams) {
     const proxy = streamProxy({ name: service.name, picker, timeoutMs: config.UPSTREAM_TIMEOUT_MS, bodyLimitBytes: config.BODY_LIMIT_BYTES, logger: kit.logger });
     for (const prefix of service.prefixes) api.use(prefix, (req, res, next) => {
@@ -62,6 +65,6 @@ export function buildApp(kit: ServiceKit, config: Config): Express {
         handler: (_req, res) => sendProblem(res, problem(429, 'RATE_LIMITED', 'Too many requests, slow down')),
       }),
     ],
-    routes: [docsRouter(upstreams, picker, config.UPSTREAM_TIMEOUT_MS), registryRouter(kit, metricsAccess), express.Router().use('/api', api)],
+    routes: [docsRouter(upstreams, picker, config.UPSTREAM_TIMEOUT_MS, [deadLetters]), registryRouter(kit, metricsAccess), express.Router().use('/api', api)],
   });
 }

@@ -1,8 +1,8 @@
-import { EventPublisher, expressService, ProductLookupClient, runExpressService } from '@oip/platform';
+import { DeadLetters, EventPublisher, expressService, ProductLookupClient, runExpressService } from '@oip/platform';
 import { connectServiceMongo, DocumentOutboxRelay } from '@oip/platform/mongo';
 import { buildApp } from './app';
 import { loadServiceConfig } from './config';
-import { inventoryConsumer, inventoryHandlers } from './consumers/inventory.consumer';
+import { inventoryConsumer, inventoryHandlers, QUEUE } from './consumers/inventory.consumer';
 import { OrderStockService } from './stock/order-stock.service';
 import { stockModels } from './stock/stock.model';
 import { StockRepository } from './stock/stock.repository';
@@ -39,7 +39,7 @@ runExpressService(() => {
       relay.start();
       await consumer.start();
       return {
-        app: buildApp(kit, stock),
+        app: buildApp(kit, stock, new DeadLetters(kit.requireBroker(), QUEUE)),
         stopWork: async () => {
           await consumer.stop();
           await relay.stop();

@@ -1,10 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { PlatformModule, type NestServiceKit } from '@oip/platform/nest';
+import { DeadLettersModule, PlatformModule, type NestServiceKit } from '@oip/platform/nest';
 import { OutboxModule } from '@oip/platform/outbox';
 import type { Config } from './config';
 import { databaseOptions } from './database/database-options';
 import { HealthModule } from './health/health.module';
+import { ORDER_QUEUE } from './orders/orders.consumer';
 import { OrdersModule } from './orders/orders.module';
 
 /** Built per process from the parsed config and the platform kit, so nothing reads process.env later. */
@@ -19,6 +20,7 @@ export class AppModule {
         OutboxModule.forRoot({ pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS }),
         HealthModule,
         OrdersModule,
+        DeadLettersModule.forQueue(ORDER_QUEUE),
       ],
     };
   }

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { fetchService, openApiRoutes, problem, sendProblem, type InstancePicker } from '@oip/platform';
+import { buildOpenApiDocument, fetchService, openApiRoutes, problem, sendProblem, type ApiRouter, type InstancePicker } from '@oip/platform';
 import type { Upstream } from '../routes';
 
 const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: { type: 'object', required: ['code', 'status', 'detail'] } } } });
@@ -42,7 +42,7 @@ const registrySchema = {
  * One Swagger UI for the whole platform: each service's document is fetched from the service and
  * re-based on `/api`, so "Try it out" goes through the gateway.
  */
-export function docsRouter(services: readonly Upstream[], picker: InstancePicker, timeoutMs: number): Router {
+export function docsRouter(services: readonly Upstream[], picker: InstancePicker, timeoutMs: number, ownRoutes: ApiRouter[] = []): Router {
   const router = Router();
   router.get('/openapi/:service.json', async (req, res) => {
     const service = services.find((candidate) => candidate.name === req.params['service']);
@@ -58,10 +58,14 @@ export function docsRouter(services: readonly Upstream[], picker: InstancePicker
       sendProblem(res, problem(503, 'UPSTREAM.UNAVAILABLE', `${service.name} is unavailable`));
     }
   });
+  // The gateway's own /api routes (not proxied), documented from their route declarations.
+  const own = buildOpenApiDocument({ title: 'api-gateway', version: '1.0.0' }, ownRoutes) as { paths: Record<string, unknown>; components: Record<string, unknown> };
   const gatewayDocument = {
     openapi: '3.1.0',
     info: { title: 'api-gateway', version: '1.0.0', description: 'Routes /api/... to the services; see each service document in /docs' },
+    components: own.components,
     paths: {
+      ...Object.fromEntries(Object.entries(own.paths).map(([path, operations]) => [`/api${path}`, operations])),
       '/health/live': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'Alive' } } } },
       '/health/ready': { get: { summary: 'Readiness of the gateway and each upstream', security: [], responses: { '200': { description: 'Ready' }, '503': { description: 'An upstream is down' } } } },
       '/registry': {
@@ -90,7 +94,6 @@ export function docsRouter(services: readonly Upstream[], picker: InstancePicker
         },
       },
     },
-    components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
   };
   router.use(openApiRoutes(gatewayDocument, [{ url: '/openapi.json', name: 'api-gateway' }, ...services.map((service) => ({ url: `/openapi/${service.name}.json`, name: service.name }))]));
   return router;

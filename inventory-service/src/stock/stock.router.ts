@@ -1,5 +1,5 @@
 import { ApiRouter, PageQuery } from '@oip/platform';
-import { AdjustBody, HoldBody, ListStockQuery, ProductIdParams, SetQuantityBody, StockChangeView, StockListView, StockView } from './stock.schemas';
+import { AdjustBody, CreateStockBody, HoldBody, ListStockQuery, ProductIdParams, SetQuantityBody, StockChangeView, StockCreatedView, StockListView, StockView } from './stock.schemas';
 import type { StockService } from './stock.service';
 
 /** HTTP entry points: parse (by the route spec), call one service method, answer. */
@@ -8,6 +8,18 @@ export function stockRouter(service: StockService): ApiRouter {
     .route(
       { method: 'get', path: '/inventory', summary: 'List stock records with product details (product: null when product-service does not answer in time)', access: 'user', query: ListStockQuery, response: StockListView },
       ({ query, req }) => service.list(query, req.header('authorization')),
+    )
+    .route(
+      {
+        method: 'post',
+        path: '/inventory',
+        summary: 'Create or set the stock record of a catalogue product (404 when product-service does not know it; safe to race its product_created)',
+        access: 'admin',
+        body: CreateStockBody,
+        response: StockCreatedView,
+        errors: [404, 409, 503],
+      },
+      ({ body, req }) => service.createOrSet(body, req.header('authorization')),
     )
     .route(
       { method: 'get', path: '/inventory/:productId', summary: 'Stock of a product', access: 'user', params: ProductIdParams, response: StockView, errors: [404] },

@@ -95,14 +95,35 @@ export class StockService {
     return result;
   }
 
+  /**
+   * POST /inventory: sets the stock of a catalogue product, creating its record when product_created
+   * has not been handled yet. It races that event safely because both only ever *insert* the empty
+   * record (one unique-key insert wins, the other finds it there) and only this request sets the
+   * quantity, after the record exists: whichever comes first, the quantity is this one.
+   */
+  /** `authorization` is the caller's: an admin may stock a product that is not active (yet). */
+  async createOrSet(body: { productId: string; quantity: number; lowStockThreshold?: number | undefined }, authorization: string | undefined): Promise<View> {
+    const lookup = await this.products.get(body.productId, authorization);
+    if (lookup.status === 'not_found') throw stockErrors.productNotFound(body.productId);
+    if (lookup.status === 'unavailable') throw stockErrors.catalogueUnavailable(body.productId);
+    const created = await this.createEmpty({ productId: body.productId, sku: lookup.product.sku, name: lookup.product.name });
+    const view = await this.setQuantity(body.productId, body);
+    return { ...view, created };
+  }
+
   /** product_created: a stock record with nothing on hand. A redelivery finds it there already. */
   async createForProduct(data: EventData<'product_created'>): Promise<void> {
+    await this.createEmpty(data);
+  }
+
+  /** Inserts the empty record of a product; false when it exists already. */
+  private createEmpty(product: { productId: string; sku: string; name: string }): Promise<boolean> {
     const now = new Date();
-    await this.repository.create({
-      _id: data.productId,
-      productId: data.productId,
-      sku: data.sku,
-      name: data.name,
+    return this.repository.create({
+      _id: product.productId,
+      productId: product.productId,
+      sku: product.sku,
+      name: product.name,
       onHand: 0,
       reserved: 0,
       available: 0,

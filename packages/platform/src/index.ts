@@ -24,3 +24,4 @@ export * from './http/json-body';
 export * from './http/client-error';
 export * from './registry';
 export * from './clients/product-lookup';
+export * from './http/dead-letters.router';

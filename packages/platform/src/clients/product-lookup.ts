@@ -6,6 +6,7 @@ import type { InstancePicker } from '../registry/service-resolver';
 /** What another service needs of a product: enough to show it, or to snapshot it in an order. */
 export interface ProductSummary {
   id: string;
+  sku: string;
   name: string;
   price: string;
   currency: string;
@@ -29,7 +30,7 @@ const MAX_CACHED_PRODUCTS = 10_000;
 /**
  * Reads products from product-service (`GET /products/:id`) through the resolver, for every
  * service that needs them. Every failure that is not a plain 404 — no instance, refused
- * connection, timeout, 5xx, a body without a name, price or currency — is `unavailable`, so a
+ * connection, timeout, 5xx, a body without a SKU, name, price or currency — is `unavailable`, so a
  * caller answers 503 (or shows less) rather than 500 or a hang. The caller's token is passed on:
  * product-service shows inactive products to admins only (to anyone else they are 404).
  *
@@ -94,11 +95,11 @@ export class ProductLookupClient {
         return { status: 'unavailable' };
       }
       const body = (await answer.json()) as Partial<Record<keyof ProductSummary, unknown>>;
-      if (typeof body.name !== 'string' || typeof body.price !== 'string' || typeof body.currency !== 'string') {
+      if (typeof body.sku !== 'string' || typeof body.name !== 'string' || typeof body.price !== 'string' || typeof body.currency !== 'string') {
         logger.warn({ productId }, 'product lookup answered an unexpected body');
         return { status: 'unavailable' };
       }
-      return { status: 'ok', product: { id: productId, name: body.name, price: body.price, currency: body.currency, active: body.active !== false } };
+      return { status: 'ok', product: { id: productId, sku: body.sku, name: body.name, price: body.price, currency: body.currency, active: body.active !== false } };
     } catch (error) {
       logger.warn({ productId, err: error }, 'product-service unavailable or too slow');
       return { status: 'unavailable' };
