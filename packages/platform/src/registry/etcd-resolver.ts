@@ -15,6 +15,8 @@ const WATCH_START_WAIT_MS = 2000;
 export class EtcdResolver implements ServiceResolver {
   readonly mode = 'etcd';
   private readonly byKey = new Map<string, ServiceInstance>();
+  /** `instances(name)` answers, dropped whenever the cache changes. */
+  private readonly byName = new Map<string, ServiceInstance[]>();
   /**
    * etcd revisions of what the cache holds and of recent deletions, so that a full read that
    * started before a change the watch already applied cannot undo it.
@@ -36,10 +38,15 @@ export class EtcdResolver implements ServiceResolver {
   ) {}
 
   instances(name: string): readonly ServiceInstance[] {
-    const found: ServiceInstance[] = [];
-    for (const instance of this.byKey.values()) if (instance.name === name) found.push(instance);
-    // Map order is insertion order; sorting keeps round-robin fair across resyncs.
-    return found.sort((a, b) => (a.id < b.id ? -1 : 1));
+    // Asked on every proxied request: built once per change, not per call.
+    let found = this.byName.get(name);
+    if (!found) {
+      found = [...this.byKey.values()].filter((instance) => instance.name === name);
+      // Map order is insertion order; sorting keeps round-robin fair across resyncs.
+      found.sort((a, b) => (a.id < b.id ? -1 : 1));
+      this.byName.set(name, found);
+    }
+    return found;
   }
 
   serviceNames(): string[] {
@@ -117,6 +124,7 @@ export class EtcdResolver implements ServiceResolver {
     if ((this.revisionOf.get(key) ?? -1n) > revision || (this.deletedAt.get(key) ?? -1n) >= revision) return;
     this.revisionOf.set(key, revision);
     const parsed = parseInstance(key, value);
+    this.byName.clear();
     if (!parsed.ok) {
       this.byKey.delete(key);
       const mark = `${key}@${modRevision}`;
@@ -130,6 +138,7 @@ export class EtcdResolver implements ServiceResolver {
   }
 
   private remove(key: string, revision: bigint): void {
+    this.byName.clear();
     this.byKey.delete(key);
     this.revisionOf.delete(key);
     if (revision > (this.deletedAt.get(key) ?? -1n)) this.deletedAt.set(key, revision);

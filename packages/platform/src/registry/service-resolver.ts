@@ -31,7 +31,8 @@ export class InstancePicker {
   constructor(private readonly resolver: ServiceResolver) {}
 
   pick(name: string, except: readonly string[] = []): ServiceInstance {
-    const candidates = this.resolver.instances(name).filter((instance) => !except.includes(instance.id));
+    const all = this.resolver.instances(name);
+    const candidates = except.length === 0 ? all : all.filter((instance) => !except.includes(instance.id));
     if (candidates.length === 0) {
       const tried = except.length > 0 ? ' (every instance failed)' : '';
       throw new AppError('unavailable', 'SERVICE.UNAVAILABLE', `No instance of ${name} is available${tried}`);
