@@ -1,4 +1,4 @@
-import { ApiRouter, PageQuery, REQUEST_ID_HEADER } from '@oip/platform';
+import { ApiRouter, PageQuery } from '@oip/platform';
 import { AdjustBody, HoldBody, ListStockQuery, ProductIdParams, SetQuantityBody, StockChangeView, StockListView, StockView } from './stock.schemas';
 import type { StockService } from './stock.service';
 
@@ -7,14 +7,7 @@ export function stockRouter(service: StockService): ApiRouter {
   const router = new ApiRouter('inventory')
     .route(
       { method: 'get', path: '/inventory', summary: 'List stock records with product details (product: null when product-service does not answer in time)', access: 'user', query: ListStockQuery, response: StockListView },
-      ({ query, req }) => {
-        const forward: Record<string, string> = {};
-        const authorization = req.header('authorization');
-        if (authorization) forward['authorization'] = authorization;
-        const requestId = req.header(REQUEST_ID_HEADER);
-        if (requestId) forward[REQUEST_ID_HEADER] = requestId;
-        return service.list(query, forward);
-      },
+      ({ query, req }) => service.list(query, req.header('authorization')),
     )
     .route(
       { method: 'get', path: '/inventory/:productId', summary: 'Stock of a product', access: 'user', params: ProductIdParams, response: StockView, errors: [404] },

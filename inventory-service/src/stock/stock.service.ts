@@ -1,6 +1,5 @@
 import type { EventData } from '@oip/contracts';
-import { currentContext } from '@oip/platform';
-import type { ProductClient } from '../catalogue/product.client';
+import { currentContext, type ProductLookupClient } from '@oip/platform';
 import { stockErrors } from './stock.errors';
 import type { StockOperation } from './stock.operations';
 import type { ApplyResult, StockRepository } from './stock.repository';
@@ -21,7 +20,7 @@ function correlation() {
 export class StockService {
   constructor(
     private readonly repository: StockRepository,
-    private readonly products: ProductClient,
+    private readonly products: ProductLookupClient,
     private readonly outbox: OutboxNudge,
     private readonly defaults: { lowStockThreshold: number },
   ) {}
@@ -32,11 +31,12 @@ export class StockService {
     return this.repository.toView(stock);
   }
 
-  async list(query: { page: number; limit: number; includeRetired: boolean }, forward: Record<string, string>) {
+  /** `authorization` is the caller's: admins see retired products' details too. */
+  async list(query: { page: number; limit: number; includeRetired: boolean }, authorization: string | undefined) {
     const { items, total } = await this.repository.list({ includeRetired: query.includeRetired, skip: (query.page - 1) * query.limit, limit: query.limit });
     // Product details come from product-service; each lookup is bounded by a timeout and a slow or
     // absent product-service leaves `product: null` with the reason, never a failed listing.
-    const lookups = await Promise.all(items.map((item) => this.products.get(item.productId, forward)));
+    const lookups = await Promise.all(items.map((item) => this.products.get(item.productId, authorization)));
     return {
       items: items.map((item, index) => {
         const lookup = lookups[index] ?? { status: 'unavailable' as const };

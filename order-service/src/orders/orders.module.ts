@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ProductCatalogue } from '../catalogue/product-catalogue';
+import { productCatalogue } from '../catalogue/product-catalogue';
 import { OrderItemEntity } from './order-item.entity';
 import { OrderSagaService } from './order-saga.service';
 import { OrderEntity } from './order.entity';
@@ -14,6 +14,6 @@ import { PendingOrderSweeper } from './pending-order.sweeper';
 @Module({
   imports: [TypeOrmModule.forFeature([OrderEntity, OrderItemEntity])],
   controllers: [OrdersController, OrdersConsumer],
-  providers: [OrdersRepository, OrdersService, OrderSagaService, ProductCatalogue, PendingOrderSweeper],
+  providers: [OrdersRepository, OrdersService, OrderSagaService, productCatalogue, PendingOrderSweeper],
 })
 export class OrdersModule {}

@@ -22,3 +22,5 @@ export * from './http/service-app';
 export * from './validation/input-rules';
 export * from './http/json-body';
 export * from './http/client-error';
+export * from './registry';
+export * from './clients/product-lookup';

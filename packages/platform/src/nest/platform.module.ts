@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { HealthRegistry } from '../health';
 import { BrokerConnection } from '../messaging/broker-connection';
 import { EventPublisher } from '../messaging/publisher';
+import { Discovery } from '../registry/discovery';
 import { TokenPolicy } from '../auth/token-revocations';
 import { JwtAuthGuard, RolesGuard } from './auth/auth.guards';
 import { JwtStrategy } from './auth/jwt.strategy';
@@ -27,6 +28,7 @@ export class PlatformModule {
       { provide: BrokerConnection, useValue: kit.broker },
       { provide: EventPublisher, useValue: kit.publisher },
       { provide: TokenPolicy, useValue: kit.tokenPolicy },
+      { provide: Discovery, useValue: kit.discovery },
     ];
     const auth: Provider[] = [JwtStrategy, { provide: APP_GUARD, useClass: JwtAuthGuard }, { provide: APP_GUARD, useClass: RolesGuard }];
     return { module: PlatformModule, global: true, providers: [...providers, ...auth], exports: providers.map((provider) => provider.provide) };
