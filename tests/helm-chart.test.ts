@@ -95,6 +95,17 @@ describe('Helm chart deploy/helm/order-inventory', () => {
     for (const version of kubernetesVersions) assert.match(validateAgainst(version, broken), /readinesProbe/);
   });
 
+  it('When secrets.existingSecret names a Secret of the team, then the chart makes none and every secret reference reads that one', () => {
+    const objects = parseObjects(renderChart(['secrets.existingSecret=shop-credentials', 'infra.inCluster=true']));
+    const references = objects.flatMap((object) =>
+      containersOf(object).flatMap((container) => (container.env ?? []).flatMap((entry) => (entry.valueFrom?.secretKeyRef ? [entry.valueFrom.secretKeyRef.name] : []))),
+    );
+
+    assert.deepEqual(byKind(objects, 'Secret'), []);
+    assert.ok(references.length > 0);
+    assert.deepEqual([...new Set(references)], ['shop-credentials']);
+  });
+
   for (const [variant, sets] of Object.entries(variants)) {
     describe(`with ${variant}`, () => {
       let rendered: Rendered | undefined;
@@ -106,8 +117,8 @@ describe('Helm chart deploy/helm/order-inventory', () => {
         return rendered;
       };
 
-      it('When linted, then helm lint passes', () => {
-        helm(['lint', chartDir, ...sets.flatMap((set) => ['--set', set])]);
+      it('When linted, then helm lint --strict passes', () => {
+        helm(['lint', '--strict', chartDir, ...sets.flatMap((set) => ['--set', set])]);
       });
 
       it('When rendered, then every object is valid for the two newest Kubernetes versions (kubernetes-validate --strict)', () => {
