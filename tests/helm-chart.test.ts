@@ -106,6 +106,19 @@ describe('Helm chart deploy/helm/order-inventory', () => {
     assert.deepEqual([...new Set(references)], ['shop-credentials']);
   });
 
+  it('When the NetworkPolicy is off, then the services believe X-Forwarded-For from loopback only, not from every private address', () => {
+    const trust = (sets: string[]) => {
+      const objects = parseObjects(renderChart(sets));
+      return services.map((service) => {
+        const container = podSpecOf(named(objects, 'Deployment', `oip-${service}`) ?? ({} as K8sObject))?.containers[0];
+        return container ? resolveEnv(container, objects).get('TRUSTED_PROXIES') : undefined;
+      });
+    };
+
+    assert.deepEqual(trust(['networkPolicy.enabled=false']), ['', ...services.slice(1).map(() => 'loopback')]);
+    assert.deepEqual(trust([]), ['', ...services.slice(1).map(() => 'loopback,uniquelocal')]);
+  });
+
   for (const [variant, sets] of Object.entries(variants)) {
     describe(`with ${variant}`, () => {
       let rendered: Rendered | undefined;
