@@ -40,6 +40,7 @@ spec:
         {{- include "oi.labels" (dict "root" .root "component" .component "tier" "infra") | nindent 8 }}
     spec:
       automountServiceAccountToken: false
+      enableServiceLinks: false
       containers:
         - name: {{ .component }}
           image: {{ .values.image }}
