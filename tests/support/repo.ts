@@ -168,12 +168,14 @@ export function healthcheckCommand(service: ComposeService): string {
 
 export interface LoadedConfigSchema {
   keys: string[];
+  /** Each key's value when the variable is unset: `{ required: true }` when it has no default and is not optional. */
+  unset: Map<string, { required: true } | { required: false; value: unknown }>;
   /** Parses an environment the way the platform's loadConfig does (empty = unset); returns the problems. */
   parse: (env: Record<string, string>) => string[];
 }
 
 interface ZodLike {
-  safeParse(input: unknown): { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } };
+  safeParse(input: unknown): { success: boolean; data?: unknown; error?: { issues: { path: PropertyKey[]; message: string }[] } };
 }
 
 /**
@@ -195,8 +197,15 @@ export async function loadConfigSchema(service: AppService): Promise<LoadedConfi
     throw new Error(`${service}/src/config.ts must export \`configSchema\` as a zod object (z.object({...})), found ${typeof schema}`);
   }
   const zod = schema as ZodLike;
+  const unset = new Map(
+    Object.entries(shape).map(([key, field]) => {
+      const result = (field as ZodLike).safeParse(undefined);
+      return [key, result.success ? { required: false as const, value: result.data } : { required: true as const }];
+    }),
+  );
   return {
     keys: Object.keys(shape),
+    unset,
     parse: (env) => {
       const result = zod.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
       return result.success ? [] : (result.error?.issues ?? []).map((issue) => `${issue.path.map(String).join('.')}: ${issue.message}`);

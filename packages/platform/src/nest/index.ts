@@ -11,3 +11,4 @@ export * from './domain-events.transport';
 export * from './page-query.dto';
 export * from './input-rules.decorators';
 export * from './dead-letters.controller';
+export * from './migrate';
