@@ -11,6 +11,9 @@ ensure_dependencies
 build_all
 load_dotenv
 bash "$ROOT/scripts/infra.sh" up
+# The services connect to the infrastructure just started, on the ports .env gave it: a changed
+# RABBITMQ_PORT (say) must not leave RABBITMQ_URL pointing at another broker on the default port.
+eval "$(bash "$ROOT/scripts/infra.sh" env)"
 
 SERVICES=(user-service product-service inventory-service order-service notification-service api-gateway)
 declare -A PORT_VARIABLE=([user-service]=USER_SERVICE_PORT [product-service]=PRODUCT_SERVICE_PORT [inventory-service]=INVENTORY_SERVICE_PORT

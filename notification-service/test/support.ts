@@ -108,7 +108,8 @@ export async function waitForQueueDrained(queue = 'notification-service', timeou
   const management = new URL(testInfra().rabbitmqManagementUrl);
   const authorization = `Basic ${Buffer.from(`${decodeURIComponent(management.username)}:${decodeURIComponent(management.password)}`).toString('base64')}`;
   await waitFor(async () => {
-    const answer = await fetch(`${management.origin}/api/queues/%2F/${queue}`, { headers: { authorization } });
+    const vhost = encodeURIComponent(decodeURIComponent(new URL(testInfra().rabbitmqUrl).pathname.slice(1)) || '/');
+    const answer = await fetch(`${management.origin}/api/queues/${vhost}/${queue}`, { headers: { authorization } });
     const body = (await answer.json()) as { messages?: number };
     return body.messages === 0 ? true : undefined;
   }, timeoutMs, 500);

@@ -5,6 +5,7 @@ import { typeormIdempotency } from '@oip/platform/outbox';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { loadServiceConfig } from './config';
+import { databaseOptions } from './database/database-options';
 import { ORDER_QUEUE } from './orders/orders.consumer';
 
 runNestService(() => {
@@ -15,6 +16,7 @@ runNestService(() => {
     config,
     openApi: { title: 'order-service', version: '1.0.0', description: 'Orders and their lifecycle' },
     module: (kit) => AppModule.forRoot(config, kit),
+    migrations: databaseOptions(config),
     // Inventory's answers, recorded in processed_events in the same transaction as the status change.
     events: { queue: ORDER_QUEUE, types: subscriptions[ORDER_QUEUE], idempotency: (app) => typeormIdempotency(app.get(DataSource)) },
   });

@@ -33,6 +33,20 @@ function hasCommand(command: string): boolean {
   }
 }
 
+const TEST_VHOST = 'oip-test';
+
+/** Creates the tests' vhost and lets the application user use it (idempotent, through the management API). */
+async function ensureTestVhost(env: Env): Promise<void> {
+  const management = new URL(env['RABBITMQ_MANAGEMENT_URL'] ?? '');
+  const authorization = `Basic ${Buffer.from(`${decodeURIComponent(management.username)}:${decodeURIComponent(management.password)}`).toString('base64')}`;
+  const put = async (path: string, body: unknown) => {
+    const answer = await fetch(`${management.origin}${path}`, { method: 'PUT', headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!answer.ok) throw new Error(`RabbitMQ management ${path} answered ${answer.status}: ${await answer.text()}`);
+  };
+  await put(`/api/vhosts/${TEST_VHOST}`, {});
+  await put(`/api/permissions/${TEST_VHOST}/${encodeURIComponent(decodeURIComponent(management.username))}`, { configure: '.*', write: '.*', read: '.*' });
+}
+
 function local(): Env | undefined {
   if (process.platform !== 'linux' || !hasCommand('apt-get')) return undefined;
   execFileSync('bash', [path.join(repoRoot, 'scripts/infra.sh'), 'up'], { stdio: 'inherit' });
@@ -44,7 +58,9 @@ function local(): Env | undefined {
     POSTGRES_USER: e['POSTGRES_USER'] ?? 'app',
     POSTGRES_PASSWORD: e['POSTGRES_PASSWORD'] ?? 'app',
     MONGO_URL: `mongodb://127.0.0.1:${e['MONGO_PORT'] ?? '27017'}`,
-    RABBITMQ_URL: `amqp://${e['RABBITMQ_USER'] ?? 'app'}:${e['RABBITMQ_PASSWORD'] ?? 'app'}@127.0.0.1:${e['RABBITMQ_PORT'] ?? '5672'}`,
+    // A vhost of the tests' own: a stack started with `npm start` on the same broker consumes
+    // the same queue names on `/`, and would take the tests' events.
+    RABBITMQ_URL: `amqp://${e['RABBITMQ_USER'] ?? 'app'}:${e['RABBITMQ_PASSWORD'] ?? 'app'}@127.0.0.1:${e['RABBITMQ_PORT'] ?? '5672'}/${TEST_VHOST}`,
     RABBITMQ_MANAGEMENT_URL: `http://${e['RABBITMQ_USER'] ?? 'app'}:${e['RABBITMQ_PASSWORD'] ?? 'app'}@127.0.0.1:${e['RABBITMQ_MANAGEMENT_PORT'] ?? '15672'}`,
     SMTP_HOST: '127.0.0.1',
     SMTP_PORT: e['SMTP_PORT'] ?? '1025',
@@ -101,7 +117,10 @@ async function main(): Promise<number> {
   if (faultsRequired && forced === 'env') throw new Error('TEST_FAULTS=required: TEST_INFRA=env cannot run the fault tests; use local or containers');
   let env: Env | undefined;
   if (forced === 'env' || (!forced && !faultsRequired)) env = fromEnvironment();
-  if (!env && (!forced || forced === 'local')) env = local();
+  if (!env && (!forced || forced === 'local')) {
+    env = local();
+    if (env) await ensureTestVhost(env);
+  }
   if (!env && (!forced || forced === 'containers')) env = await containers(started);
   if (!env) throw new Error('no infrastructure: set the URLs, or run on Debian, or provide Docker');
   console.log(`[test] infrastructure: ${env['TEST_INFRA_KIND']}`);

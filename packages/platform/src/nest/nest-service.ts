@@ -16,6 +16,8 @@ import { createMetrics } from '../metrics';
 import { BrokerConnection } from '../messaging/broker-connection';
 import { EventPublisher } from '../messaging/publisher';
 import { Discovery } from '../registry/discovery';
+import type { DataSourceOptions } from 'typeorm';
+import { migrateWithLock } from './migrate';
 import { PinoNestLogger } from './pino-nest.logger';
 import { buildNestOpenApiDocument, type NestOpenApiInfo } from './openapi-document';
 import { ProblemExceptionFilter } from './problem-exception.filter';
@@ -47,6 +49,8 @@ export interface NestServiceDefinition {
    * redelivery is recognised (built from the app, e.g. from its DataSource).
    */
   events?: { queue: string; types: readonly EventType[]; idempotency(app: INestApplication): Idempotency };
+  /** The service's database, migrated under the migration lock before the app starts (see migrate.ts). */
+  migrations?: DataSourceOptions;
   /** Where the recent token revocations come from; default: user-service's list beside the JWKS. user-service reads its own database. */
   revocationSource?(app: INestApplication): RevocationSource;
 }
@@ -91,6 +95,7 @@ export function nestService(definition: NestServiceDefinition): NestService {
       await kit.publisher.start();
       broker.start();
       await kit.discovery.start();
+      if (definition.migrations) await migrateAtBoot(definition.migrations, logger);
       app = await createNestApp(definition, kit);
       if (definition.revocationSource) source = definition.revocationSource(app);
       // Before listening, so the first request already meets a loaded list (or a 503 if it cannot be had).
@@ -113,6 +118,23 @@ export function nestService(definition: NestServiceDefinition): NestService {
       await kit.discovery.stop();
     },
   };
+}
+
+/** How long a starting instance waits for its database before it gives up (as TypeORM's own retries did). */
+const MIGRATION_ATTEMPTS = 10;
+const MIGRATION_RETRY_MS = 3000;
+
+async function migrateAtBoot(options: DataSourceOptions, logger: NestServiceKit['logger']): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await migrateWithLock(options, logger);
+      return;
+    } catch (error) {
+      if (attempt >= MIGRATION_ATTEMPTS) throw error;
+      logger.warn({ err: error, attempt }, 'cannot migrate yet; retrying');
+      await new Promise((resolve) => setTimeout(resolve, MIGRATION_RETRY_MS));
+    }
+  }
 }
 
 async function createNestApp(definition: NestServiceDefinition, kit: NestServiceKit): Promise<INestApplication> {

@@ -2,7 +2,7 @@ import { env } from '../config';
 
 /**
  * Connection and schema policy shared by the PostgreSQL services. The policy (migrations only,
- * applied at boot; never `synchronize`) lives here once so no service can drift from it. Plain data
+ * applied at boot under an advisory lock by `nestService` — see migrate.ts; never `synchronize`) lives here once so no service can drift from it. Plain data
  * typed to fit TypeORM's PostgreSQL options, so the platform itself does not depend on TypeORM.
  */
 export const postgresConfigShape = {
@@ -29,7 +29,8 @@ export function postgresOptions(config: PostgresConfig, database: string, applic
     database,
     applicationName,
     synchronize: false,
-    migrationsRun: true,
+    // Not by TypeORM at initialize(): two replicas starting together would both apply them.
+    migrationsRun: false,
     // One transaction per migration: a failed one leaves the earlier ones applied and itself not.
     migrationsTransactionMode: 'each' as const,
     // Migrations own the schema, extensions included; gen_random_uuid() is built into PostgreSQL 13+.
