@@ -48,6 +48,21 @@ describe('Service registry and discovery', () => {
     assert.equal(await stopping, 0);
   });
 
+  it('When a browser or a non-admin asks, then /registry answers HTML to the one and 403 to the other; targets need the metrics token', async () => {
+    const page = await fetch(`${stack.url('api-gateway')}/registry`, { headers: { accept: 'text/html', authorization: `Bearer ${stack.admin.token}` } });
+    const html = await page.text();
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    assert.ok(html.includes(`<td>${stack.url('product-service')}</td>`), html);
+    assert.doesNotMatch(html, /<script/);
+
+    const customer = await stack.customer();
+    assert.equal((await request('GET', `${stack.url('api-gateway')}/registry`, { token: customer.token })).status, 403);
+    assert.equal((await request('GET', `${stack.url('api-gateway')}/registry`)).status, 401);
+    // No METRICS_TOKEN in this stack: the public port shows no scrape targets.
+    assert.equal((await request('GET', `${stack.url('api-gateway')}/registry/targets`)).status, 404);
+  });
+
   it('When a replica is SIGKILLed, then reads meant for it go to the live instance, writes answer 503 until it disappears within the TTL, and nothing is routed to it afterwards', async () => {
     const product = await stack.product(1);
     const replica = await stack.startReplica('product-service');
