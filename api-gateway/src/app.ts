@@ -2,7 +2,7 @@ import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
-import { AppError, bearerToken, createHttpApp, problem, sendProblem, type ServiceKit } from '@oip/platform';
+import { authErrors, bearerToken, ErrorCode, createHttpApp, problem, sendProblem, type ServiceKit } from '@oip/platform';
 import type { Config } from './config';
 import { docsRouter } from './docs/docs.router';
 import { streamProxy } from './proxy/stream-proxy';
@@ -16,7 +16,7 @@ function verifyTokens(kit: ServiceKit): RequestHandler {
       return;
     }
     const token = bearerToken(req.header('authorization'));
-    if (!token) throw new AppError('unauthorized', 'AUTH.TOKEN_MISSING', 'A bearer token is required');
+    if (!token) throw authErrors.tokenMissing();
     await kit.verifyToken(token);
     next();
   };
@@ -55,7 +55,7 @@ export function buildApp(kit: ServiceKit, config: Config): Express {
         // Keyed on req.ip, the client address TRUSTED_PROXIES lets Express determine. A forwarded
         // header from an untrusted client is ignored on purpose, not a misconfiguration to warn of.
         validate: { xForwardedForHeader: false, forwardedHeader: false },
-        handler: (_req, res) => sendProblem(res, problem(429, 'RATE_LIMITED', 'Too many requests, slow down')),
+        handler: (_req, res) => sendProblem(res, problem(429, ErrorCode.REQUEST_RATE_LIMITED, 'Too many requests, slow down')),
       }),
     ],
     routes: [docsRouter(services, config.UPSTREAM_TIMEOUT_MS), express.Router().use('/api', api)],

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { openApiRoutes, problem, sendProblem } from '@oip/platform';
+import { ErrorCode, openApiRoutes, problem, sendProblem } from '@oip/platform';
 import type { Upstream } from '../routes';
 
 /**
@@ -19,7 +19,7 @@ export function docsRouter(services: Upstream[], timeoutMs: number): Router {
       const document = (await answer.json()) as Record<string, unknown>;
       res.json({ ...document, servers: [{ url: '/api' }] });
     } catch {
-      sendProblem(res, problem(503, 'UPSTREAM.UNAVAILABLE', `${service.name} is unavailable`));
+      sendProblem(res, problem(503, ErrorCode.UPSTREAM_UNAVAILABLE, `${service.name} is unavailable`));
     }
   });
   const gatewayDocument = {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { createEvent } from '@oip/contracts';
-import { AppError, currentContext, type AuthenticatedUser, type Logger } from '@oip/platform';
+import { authErrors, currentContext, type AuthenticatedUser, type Logger } from '@oip/platform';
 import { LOGGER, SERVICE_CONFIG } from '@oip/platform/nest';
 import type { Config } from '../config';
 import type { ListUsersQuery } from './dto/list-users.query';
@@ -96,7 +96,7 @@ export class UsersService {
   private async assertCurrentAdmin(caller: AuthenticatedUser): Promise<void> {
     const current = await this.users.findById(caller.id);
     if (!current?.active) throw UserErrors.deactivated();
-    if (!current.roles.includes('admin')) throw new AppError('forbidden', 'AUTH.FORBIDDEN', 'This action needs the admin role');
+    if (!current.roles.includes('admin')) throw authErrors.forbidden(['admin']);
   }
 
   /** The first admin from ADMIN_EMAIL / ADMIN_PASSWORD: created when missing, else given the role. */

@@ -1,6 +1,6 @@
 import jwt, { type JwtPayload } from 'jsonwebtoken';
 import { JwksClient } from 'jwks-rsa';
-import { AppError } from '../errors';
+import { authErrors } from '../errors';
 import type { TokenPolicy } from './token-revocations';
 
 /**
@@ -24,10 +24,10 @@ export interface JwtVerifierOptions {
 
 export type VerifyToken = (token: string) => Promise<AuthenticatedUser>;
 
-const unauthorized = (message: string) => new AppError('unauthorized', 'AUTH.INVALID_TOKEN', message);
+const unauthorized = authErrors.invalidToken;
 
 /** The JWKS cannot be fetched (user-service down, slow or rate-limiting us): 503, never 401 or 500. */
-export const jwksUnavailable = () => new AppError('unavailable', 'AUTH.JWKS_UNAVAILABLE', 'Cannot verify tokens right now');
+export const jwksUnavailable = authErrors.jwksUnavailable;
 
 /**
  * How every process fetches and caches the JWKS (this verifier and the NestJS passport strategy):

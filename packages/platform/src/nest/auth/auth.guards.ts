@@ -2,7 +2,7 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
-import { AppError } from '../../errors';
+import { AppError, authErrors } from '../../errors';
 import type { AuthenticatedUser } from '../../auth/jwt-verifier';
 import { IS_PUBLIC, REQUIRED_ROLES } from './auth.decorators';
 import { JWT_STRATEGY } from './jwt.strategy';
@@ -29,12 +29,12 @@ export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
     if (info instanceof AppError) throw info;
     if (error) {
       // jwks-rsa bubbles up anything but "no such kid": the JWKS endpoint is down or rate-limited.
-      throw new AppError('unavailable', 'AUTH.JWKS_UNAVAILABLE', 'Cannot verify tokens right now');
+      throw authErrors.jwksUnavailable();
     }
     if (!user) {
       const header = context.switchToHttp().getRequest<Request>().headers.authorization;
-      if (!header) throw new AppError('unauthorized', 'AUTH.TOKEN_MISSING', 'A bearer token is required');
-      throw new AppError('unauthorized', 'AUTH.INVALID_TOKEN', reasonOf(info));
+      if (!header) throw authErrors.tokenMissing();
+      throw authErrors.invalidToken(reasonOf(info));
     }
     return user;
   }
@@ -51,7 +51,7 @@ export class RolesGuard implements CanActivate {
     if (!roles || roles.length === 0) return true;
     const user = context.switchToHttp().getRequest<Request & { user?: AuthenticatedUser }>().user;
     if (!user?.roles.some((role) => roles.includes(role))) {
-      throw new AppError('forbidden', 'AUTH.FORBIDDEN', `This action needs the ${roles.join(' or ')} role`);
+      throw authErrors.forbidden(roles);
     }
     return true;
   }
