@@ -1,3 +1,4 @@
+import type { Causation } from '@oip/contracts';
 import { ClaimRejectedError, DocumentContendedError, isDuplicateKey, VersionedCollection, type StringIdCollection } from '@oip/platform/mongo';
 import { isStockError, stockErrors } from './stock.errors';
 import type { MovementRecord, StockModels, StockRecord } from './stock.model';
@@ -9,11 +10,6 @@ export interface ApplyResult {
   applied: boolean;
   /** For a reserve: whether the reference's hold is open now (newly or from before). */
   held?: boolean;
-}
-
-export interface Correlation {
-  correlationId?: string | undefined;
-  causationId?: string | undefined;
 }
 
 /**
@@ -50,13 +46,13 @@ export class StockRepository {
     return this.versioned.read(productId);
   }
 
-  async apply(productId: string, operation: StockOperation, correlation?: Correlation): Promise<ApplyResult> {
+  async apply(productId: string, operation: StockOperation, causation?: Causation): Promise<ApplyResult> {
     const closes = operation.kind === 'release' || operation.kind === 'deduct';
     try {
       return await this.versioned.update<ApplyResult>(productId, async (current) => {
         if (!current) throw stockErrors.notFound(productId);
         const reservation = closes ? await this.reservationOf(productId, operation.reference) : undefined;
-        const outcome = decide(current, operation, new Date(), correlation, reservation);
+        const outcome = decide(current, operation, new Date(), causation, reservation);
         if (outcome.kind === 'unchanged') return { kind: 'unchanged', result: { stock: current, applied: false } };
         return {
           kind: 'change',

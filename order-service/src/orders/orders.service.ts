@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { currentContext, type AuthenticatedUser, type Logger } from '@oip/platform';
+import { contextCausation, type AuthenticatedUser, type Logger } from '@oip/platform';
 import { LOGGER } from '@oip/platform/nest';
 import { ProductCatalogue, type ProductLookup } from '../catalogue/product-catalogue';
 import type { CreateOrderDto } from './dto/create-order.dto';
@@ -68,7 +68,7 @@ export class OrdersService {
       items: lines.map(({ productId, name, unitPrice, quantity }) => ({ productId, name, unitPrice, quantity })),
     };
     try {
-      await this.orders.createWithEvent(order, orderCreated(order, { correlationId: currentContext()?.requestId }));
+      await this.orders.createWithEvent(order, orderCreated(order, contextCausation()));
     } catch (error) {
       if (!(error instanceof IdempotencyKeyTaken) || !key) throw error;
       // A concurrent request with the same key committed first: answer with its order.
@@ -116,7 +116,7 @@ export class OrdersService {
       const actor = this.actorOf(caller, order);
       judge(order.status, to, actor);
       const from = order.status;
-      const causation = { correlationId: currentContext()?.requestId };
+      const causation = contextCausation();
       const changed = await this.orders.transition(
         id,
         from,

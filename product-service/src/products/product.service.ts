@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createEvent, type CloudEvent, type EventData, type EventType } from '@oip/contracts';
-import { currentContext } from '@oip/platform';
+import { contextCausation } from '@oip/platform';
 import { productErrors } from './product.errors';
 import type { ProductRecord } from './product.model';
 import type { ProductRepository, ProductState } from './product.repository';
@@ -22,8 +22,7 @@ export interface OutboxNudge {
 }
 
 function event<T extends EventType>(type: T, data: EventData<T>, subject: string): CloudEvent<T> {
-  const context = currentContext();
-  return createEvent(type, data, { source: SOURCE, subject, correlationId: context?.requestId, causationId: context?.causationId });
+  return createEvent(type, data, { source: SOURCE, subject, ...contextCausation() });
 }
 
 function stateOf(record: ProductRecord): ProductState {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { createEvent } from '@oip/contracts';
-import { authErrors, currentContext, type AuthenticatedUser, type Logger } from '@oip/platform';
+import { authErrors, contextCausation, type AuthenticatedUser, type Logger } from '@oip/platform';
 import { LOGGER, SERVICE_CONFIG } from '@oip/platform/nest';
 import type { Config } from '../config';
 import type { ListUsersQuery } from './dto/list-users.query';
@@ -38,7 +38,7 @@ export class UsersService {
     const event = createEvent(
       'user_registered',
       { userId: id, email: dto.email, name: dto.name },
-      { source: EVENT_SOURCE, subject: id, correlationId: currentContext()?.requestId },
+      { source: EVENT_SOURCE, subject: id, ...contextCausation() },
     );
     const user = await this.users.createWithEvent({ id, email: dto.email, name: dto.name, passwordHash, roles: ['user'] }, event);
     this.logger.info({ userId: id }, 'user registered');
@@ -66,7 +66,7 @@ export class UsersService {
     const event = createEvent(
       'user_roles_changed',
       { userId: id, roles: dto.roles, tokensValidAfter: tokensValidAfter.toISOString() },
-      { source: EVENT_SOURCE, subject: id, correlationId: currentContext()?.requestId },
+      { source: EVENT_SOURCE, subject: id, ...contextCausation() },
     );
     const user = await this.users.setRoles(id, dto.roles, tokensValidAfter, event);
     if (!user) throw UserErrors.notFound(id);
@@ -81,7 +81,7 @@ export class UsersService {
     const event = createEvent(
       'user_deactivated',
       { userId: id, tokensValidAfter: tokensValidAfter.toISOString() },
-      { source: EVENT_SOURCE, subject: id, correlationId: currentContext()?.requestId },
+      { source: EVENT_SOURCE, subject: id, ...contextCausation() },
     );
     const user = await this.users.deactivate(id, tokensValidAfter, event);
     if (!user) throw UserErrors.notFound(id);
