@@ -25,12 +25,9 @@ export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
 
   override handleRequest<TUser = AuthenticatedUser>(error: unknown, user: TUser | false, info: unknown, context: ExecutionContext): TUser {
     if (error instanceof AppError) throw error;
-    // The JWKS could not be fetched: passport-jwt hands the key provider's error over as `info`.
+    // The key lookup's verdict (unknown kid: 401, JWKS unreachable: 503): passport-jwt hands it over as `info`.
     if (info instanceof AppError) throw info;
-    if (error) {
-      // jwks-rsa bubbles up anything but "no such kid": the JWKS endpoint is down or rate-limited.
-      throw authErrors.jwksUnavailable();
-    }
+    if (error) throw error;
     if (!user) {
       const header = context.switchToHttp().getRequest<Request>().headers.authorization;
       if (!header) throw authErrors.tokenMissing();
