@@ -2,9 +2,9 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PlatformModule, type NestServiceKit } from '@oip/platform/nest';
 import { OutboxModule } from '@oip/platform/outbox';
+import { DatabaseHealthModule } from '@oip/platform/typeorm';
 import type { Config } from './config';
 import { databaseOptions } from './database/database-options';
-import { HealthModule } from './health/health.module';
 import { OrdersModule } from './orders/orders.module';
 
 /** Built per process from the parsed config and the platform kit, so nothing reads process.env later. */
@@ -17,7 +17,7 @@ export class AppModule {
         PlatformModule.forRoot(kit, config),
         TypeOrmModule.forRoot(databaseOptions(config)),
         OutboxModule.forRoot({ pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS }),
-        HealthModule,
+        DatabaseHealthModule,
         OrdersModule,
       ],
     };

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { formatMinorUnits, parseMinorUnits } from './money';
+import { formatMinorUnits, parseMinorUnits } from '@oip/contracts';
 import { CANCEL_REASONS, ORDER_STATUSES, type CancelReason, type OrderStatus } from './order-status';
 import type { StockOutcome } from './order.entity';
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { formatMinorUnits, parseMinorUnits } from '@oip/contracts';
 import { contextCausation, type AuthenticatedUser, type Logger } from '@oip/platform';
 import { LOGGER } from '@oip/platform/nest';
 import { ProductCatalogue, type ProductLookup } from '../catalogue/product-catalogue';
 import type { CreateOrderDto } from './dto/create-order.dto';
-import { MAX_PAGE_SIZE } from '@oip/platform/nest';
 import type { ListOrdersQuery, PageQuery } from './dto/list-orders.query';
-import { formatMinorUnits, MAX_MINOR_UNITS, orderTotal, parseMinorUnits } from './money';
+import { MAX_MINOR_UNITS, orderTotal } from './money';
 import { eventOfChange, orderCreated } from './order-events';
 import { checkTransition, ORDER_STATUSES, type Actor, type OrderStatus } from './order-status';
 import { toOrderView, type OrderLineRecord, type OrderPage, type OrderRecord, type OrderView } from './order-view';
@@ -136,9 +136,8 @@ export class OrdersService {
   }
 
   private async page(filter: OrderFilter, query: PageQuery): Promise<OrderPage> {
-    const limit = Math.min(query.limit, MAX_PAGE_SIZE);
-    const { items, total } = await this.orders.list(filter, query.page, limit);
-    return { items: items.map(toOrderView), page: query.page, limit, total };
+    const { items, total } = await this.orders.list(filter, query.page, query.limit);
+    return { items: items.map(toOrderView), page: query.page, limit: query.limit, total };
   }
 
   /** Admins act as admins on any order; the customer as owner on their own; others not at all (403). */

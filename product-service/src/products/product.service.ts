@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createEvent, type CloudEvent, type EventData, type EventType } from '@oip/contracts';
+import { createEvent, formatMinorUnits, type CloudEvent, type EventData, type EventType } from '@oip/contracts';
 import { contextCausation } from '@oip/platform';
 import { productErrors } from './product.errors';
 import type { ProductRecord } from './product.model';
 import type { ProductRepository, ProductState } from './product.repository';
 import type { CreateProductInput, ListProductsInput, UpdateProductInput } from './product.schemas';
-import { formatMinorUnits, toMinorUnits } from './price';
+import { toMinorUnits } from './price';
 
 const SOURCE = '/product-service';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { CloudEvent } from '@oip/contracts';
 import type { Revocation } from '@oip/platform';
 import { enqueueEvent } from '@oip/platform/outbox';
-import { DataSource, MoreThan, QueryFailedError, type EntityManager } from 'typeorm';
+import { isUniqueViolation } from '@oip/platform/typeorm';
+import { DataSource, MoreThan, type EntityManager } from 'typeorm';
 import { RefreshTokenEntity } from '../auth/refresh-token.entity';
 import type { UserRecord } from './user-view';
 import { UserEntity } from './user.entity';
@@ -131,9 +132,3 @@ export class UsersRepository {
 }
 
 const sameRoles = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && [...a].sort().join() === [...b].sort().join();
-
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const driverError = error.driverError as { code?: string; constraint?: string };
-  return driverError.code === '23505' && driverError.constraint === constraint;
-}

@@ -5,7 +5,6 @@ import { authErrors, contextCausation, type AuthenticatedUser, type Logger } fro
 import { LOGGER, SERVICE_CONFIG } from '@oip/platform/nest';
 import type { Config } from '../config';
 import type { ListUsersQuery } from './dto/list-users.query';
-import { MAX_PAGE_SIZE } from '@oip/platform/nest';
 import type { RegisterDto } from './dto/register.dto';
 import type { SetRolesDto } from './dto/set-roles.dto';
 import { PasswordHasher } from './password-hasher';
@@ -54,9 +53,8 @@ export class UsersService {
 
   async list(caller: AuthenticatedUser, query: ListUsersQuery): Promise<UserPage> {
     await this.assertCurrentAdmin(caller);
-    const limit = Math.min(query.limit, MAX_PAGE_SIZE);
-    const { items, total } = await this.users.list(query.page, limit);
-    return { items: items.map(toUserView), page: query.page, limit, total };
+    const { items, total } = await this.users.list(query.page, query.limit);
+    return { items: items.map(toUserView), page: query.page, limit: query.limit, total };
   }
 
   /** New roles; a real change voids the user's older tokens everywhere (`user_roles_changed`). */

@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 import { MAX_PAGE, MAX_PAGE_SIZE } from '../http/page-query';
@@ -18,6 +18,8 @@ export class PageQueryDto {
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, default: 20, description: `Larger values are capped at ${MAX_PAGE_SIZE}` })
   @IsOptional()
+  // Capped, not refused, as the Express PageQuery does.
+  @Transform(({ value }: { value: unknown }) => (value === undefined ? value : Math.min(Number(value), MAX_PAGE_SIZE)))
   @Type(() => Number)
   @IsInt()
   @Min(1)

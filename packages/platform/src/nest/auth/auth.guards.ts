@@ -27,7 +27,7 @@ export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
     if (error instanceof AppError) throw error;
     // The key lookup's verdict (unknown kid: 401, JWKS unreachable: 503): passport-jwt hands it over as `info`.
     if (info instanceof AppError) throw info;
-    if (error) throw error;
+    if (error instanceof Error) throw error;
     if (!user) {
       const header = context.switchToHttp().getRequest<Request>().headers.authorization;
       if (!header) throw authErrors.tokenMissing();
