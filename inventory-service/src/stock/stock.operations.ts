@@ -74,9 +74,8 @@ export function opKeyOf(operation: StockOperation, nextVersion: number, holdClos
 }
 
 function stateOf(record: StockRecord): StockState {
-  // Records written before holds moved into the history carry `holds` and no `openHolds`.
-  const { _id: _id, version: _version, holds, ...state } = record as StockRecord & { holds?: unknown[] };
-  return { ...state, openHolds: state.openHolds ?? holds?.length ?? 0 };
+  const { _id: _id, version: _version, ...state } = record;
+  return state;
 }
 
 /**

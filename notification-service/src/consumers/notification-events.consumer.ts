@@ -8,9 +8,8 @@ export const QUEUE = 'notification-service';
 /**
  * Thin: the platform consumer has validated the event against its contract; this narrows it to the
  * types we handle and hands it to the service. No per-event idempotency record: the notification's
- * unique (eventId, recipient) index and its send-attempt claim already make a redelivery harmless,
- * and the record cost five MongoDB round trips per event — the largest share of the saga's load on
- * the benchmark (bench/README.md).
+ * unique (eventId, recipient) index and its send-attempt claim already make a redelivery harmless
+ * without the record's extra round trips.
  */
 export function notificationEventsConsumer(
   kit: ServiceKit,
