@@ -1,8 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { PlatformModule, type NestServiceKit } from '@oip/platform/nest';
-import { OutboxModule } from '@oip/platform/outbox';
-import { DatabaseHealthModule } from '@oip/platform/typeorm';
+import type { NestServiceKit } from '@oip/platform/nest';
+import { postgresServiceModules } from '@oip/platform/typeorm';
 import { AuthModule } from './auth/auth.module';
 import type { Config } from './config';
 import { databaseOptions } from './database/database-options';
@@ -15,10 +13,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PlatformModule.forRoot(kit, config),
-        TypeOrmModule.forRoot(databaseOptions(config)),
-        OutboxModule.forRoot({ pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS }),
-        DatabaseHealthModule,
+        ...postgresServiceModules(kit, config, databaseOptions(config)),
         UsersModule,
         AuthModule,
       ],

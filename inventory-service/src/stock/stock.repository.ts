@@ -17,7 +17,7 @@ export interface ApplyResult {
  * the insert of its movement, keyed `<productId>:<version>` and unique per operation key — after
  * the rules (stock.operations.ts) approved it against the version it was computed from. A plain
  * conditional `updateOne` would be enough on MongoDB, but FerretDB 1.x applies those non-atomically
- * (see VersionedCollection for the measurements), so the movement insert is the commit point on both.
+ * (docs/decisions/0003-commit-by-unique-insert.md), so the movement insert is the commit point on both.
  */
 export class StockRepository {
   private readonly versioned: VersionedCollection<StockRecord>;

@@ -72,22 +72,21 @@ export class RefreshTokensRepository {
     return affected > 0;
   }
 
-  private async revokeFamily(manager: EntityManager, familyId: string): Promise<void> {
-    await manager
-      .createQueryBuilder()
-      .update(RefreshTokenEntity)
-      .set({ revokedAt: () => 'now()' })
-      .where('family_id = :familyId AND revoked_at IS NULL', { familyId })
-      .execute();
+  private revokeFamily(manager: EntityManager, familyId: string): Promise<void> {
+    return revokeWhere(manager, 'family_id', familyId);
   }
 }
 
 /** Revokes every refresh token of a user, inside the caller's transaction (an account deactivation). */
-export async function revokeRefreshTokensOf(manager: EntityManager, userId: string): Promise<void> {
+export function revokeRefreshTokensOf(manager: EntityManager, userId: string): Promise<void> {
+  return revokeWhere(manager, 'user_id', userId);
+}
+
+async function revokeWhere(manager: EntityManager, column: 'family_id' | 'user_id', value: string): Promise<void> {
   await manager
     .createQueryBuilder()
     .update(RefreshTokenEntity)
     .set({ revokedAt: () => 'now()' })
-    .where('user_id = :userId AND revoked_at IS NULL', { userId })
+    .where(`${column} = :value AND revoked_at IS NULL`, { value })
     .execute();
 }

@@ -1,4 +1,5 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import type { Type as Class } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
@@ -24,4 +25,25 @@ export class PageQueryDto {
   @IsInt()
   @Min(1)
   limit: number = 20;
+}
+
+/**
+ * The answer of every NestJS list, `{ items, page, limit, total }`, documented with its item type:
+ * `export class OrderPage extends PageOf(OrderView) {}`.
+ */
+export function PageOf<T>(item: Class<T>) {
+  class Page {
+    @ApiProperty({ type: [item] })
+    items!: T[];
+
+    @ApiProperty({ example: 1 })
+    page!: number;
+
+    @ApiProperty({ example: 20 })
+    limit!: number;
+
+    @ApiProperty({ example: 42 })
+    total!: number;
+  }
+  return Page;
 }

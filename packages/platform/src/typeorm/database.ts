@@ -1,7 +1,11 @@
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError, type DataSourceOptions } from 'typeorm';
+import type { NestServiceKit } from '../nest/nest-service';
+import { PlatformModule } from '../nest/platform.module';
 import { readinessCheck } from '../nest/readiness-check';
+import { OutboxModule } from '../outbox/outbox.module';
 
 /** The insert or update broke the named unique constraint (PostgreSQL 23505). */
 export function isUniqueViolation(error: unknown, constraint: string): boolean {
@@ -27,4 +31,22 @@ export class DatabaseHealthModule {}
  */
 export function migrationDataSource(options: DataSourceOptions): DataSource {
   return new DataSource(options);
+}
+
+/**
+ * What the root module of a PostgreSQL NestJS service starts with: the platform (the kit as
+ * providers, the token guards), the database (migrations applied at boot), the outbox relay, and
+ * readiness that follows the database. The service adds its own capability modules.
+ */
+export function postgresServiceModules(
+  kit: NestServiceKit,
+  config: { OUTBOX_POLL_INTERVAL_MS: number },
+  database: DataSourceOptions,
+): Array<DynamicModule | Type> {
+  return [
+    PlatformModule.forRoot(kit, config),
+    TypeOrmModule.forRoot(database),
+    OutboxModule.forRoot({ pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS }),
+    DatabaseHealthModule,
+  ];
 }
