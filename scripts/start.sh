@@ -3,6 +3,8 @@
 # missing, brings up the local infrastructure, then runs the six services as plain Node processes
 # with readable logs. Ctrl-C stops the services and then the infrastructure
 # (KEEP_INFRA=1 leaves the infrastructure running).
+# REPLICAS=product-service=2,inventory-service=3 runs more instances of a service: the first on the
+# service's port, the others on ports the system picks; each registers in etcd and is found there.
 set -euo pipefail
 source "$(dirname "$0")/lib/node.sh"
 ensure_dependencies
@@ -11,6 +13,20 @@ load_dotenv
 bash "$ROOT/scripts/infra.sh" up
 
 SERVICES=(user-service product-service inventory-service order-service notification-service api-gateway)
+declare -A PORT_VARIABLE=([user-service]=USER_SERVICE_PORT [product-service]=PRODUCT_SERVICE_PORT [inventory-service]=INVENTORY_SERVICE_PORT
+  [order-service]=ORDER_SERVICE_PORT [notification-service]=NOTIFICATION_SERVICE_PORT [api-gateway]=GATEWAY_PORT)
+declare -A COUNT=()
+for service in "${SERVICES[@]}"; do COUNT[$service]=1; done
+IFS=',' read -ra replica_settings <<< "${REPLICAS:-}"
+for setting in "${replica_settings[@]}"; do
+  [ -z "$setting" ] && continue
+  name="${setting%%=*}" count="${setting#*=}"
+  if [ -z "${COUNT[$name]+set}" ] || ! [[ "$count" =~ ^[1-9][0-9]?$ ]]; then
+    echo "[start] REPLICAS: '$setting' is not <service>=<1..99> for one of: ${SERVICES[*]}" >&2
+    exit 1
+  fi
+  COUNT[$name]=$count
+done
 pids=()
 
 stop_all() {
@@ -23,21 +39,32 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
-for service in "${SERVICES[@]}"; do
-  # Each service logs JSON; pino-pretty turns it into one readable, coloured line per event.
-  # Process substitution keeps $! the service's own pid, so Ctrl-C reaches it as SIGTERM.
-  # SERVICE_NODE_OPTIONS (heap limits) for the services only, not for the build or the tools.
-  (cd "$ROOT/$service" && NODE_OPTIONS="${SERVICE_NODE_OPTIONS:-}" exec node dist/src/main.js) \
+# One instance of a service. Each logs JSON; pino-pretty turns it into one readable, coloured
+# line per event. Process substitution keeps $! the service's own pid, so Ctrl-C reaches it as
+# SIGTERM. SERVICE_NODE_OPTIONS (heap limits) for the services only, not for the build or tools.
+launch() {
+  local service="$1" port_setting=("${@:2}")
+  (cd "$ROOT/$service" && NODE_OPTIONS="${SERVICE_NODE_OPTIONS:-}" exec env "${port_setting[@]}" node dist/src/main.js) \
     > >(pino-pretty --colorize --translateTime 'HH:MM:ss.l' --ignore pid,hostname,service --messageFormat "{name} | {msg}") 2>&1 &
   pids+=("$!")
-done
+}
 
 gateway="http://127.0.0.1:${GATEWAY_PORT:-3000}"
-for _ in $(seq 1 120); do
-  if node -e "fetch('$gateway/health/ready').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; then
-    echo "[start] all services ready: API $gateway/api, docs $gateway/docs — Ctrl-C stops everything"
-    break
-  fi
-  sleep 1
+wait_until_ready() {
+  for _ in $(seq 1 120); do
+    if node -e "fetch('$gateway/health/ready').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; then return 0; fi
+    sleep 1
+  done
+  echo "[start] the gateway was not ready within 120 s; see the logs above" >&2
+  return 1
+}
+
+for service in "${SERVICES[@]}"; do launch "$service"; done
+wait_until_ready
+# Further instances once the first of each is ready, so database migrations never run twice at
+# once; they take a port the system picks and are found through the registry.
+for service in "${SERVICES[@]}"; do
+  for ((instance = 2; instance <= COUNT[$service]; instance++)); do launch "$service" "${PORT_VARIABLE[$service]}=0"; done
 done
+echo "[start] all services ready: API $gateway/api, docs $gateway/docs, registry $gateway/registry (admin) — Ctrl-C stops everything"
 wait

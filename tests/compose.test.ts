@@ -20,13 +20,19 @@ import {
 
 /** What each application container needs healthy before it starts. */
 const needs: Record<AppService, string[]> = {
-  'api-gateway': ['rabbitmq', 'user-service', 'product-service', 'order-service', 'inventory-service', 'notification-service'],
-  'user-service': ['postgres', 'rabbitmq'],
-  'product-service': ['mongo', 'rabbitmq'],
-  'order-service': ['postgres', 'rabbitmq'],
-  'inventory-service': ['mongo', 'rabbitmq'],
-  'notification-service': ['mongo', 'rabbitmq', 'mailpit'],
+  'api-gateway': ['etcd', 'rabbitmq', 'user-service', 'product-service', 'order-service', 'inventory-service', 'notification-service'],
+  'user-service': ['etcd', 'postgres', 'rabbitmq'],
+  'product-service': ['etcd', 'mongo', 'rabbitmq'],
+  'order-service': ['etcd', 'postgres', 'rabbitmq'],
+  'inventory-service': ['etcd', 'mongo', 'rabbitmq'],
+  'notification-service': ['etcd', 'mongo', 'rabbitmq', 'mailpit'],
 };
+
+/** The only application service with a published port; the others scale with `--scale`. */
+const edge: AppService = 'api-gateway';
+
+/** Not an address of another container: the host this instance advertises (`auto`: its own IPv4). */
+const selfAddress = 'ADVERTISE_HOST';
 
 /** The planned environment; each service's config schema reads a subset (checked below). */
 const plannedVariables = [
@@ -40,6 +46,7 @@ const plannedVariables = [
   'RABBITMQ_USER', 'RABBITMQ_PASSWORD', 'RABBITMQ_PORT', 'RABBITMQ_MANAGEMENT_PORT',
   'JWT_PRIVATE_KEY', 'JWT_KEY_ID', 'ACCESS_TOKEN_TTL_SECONDS', 'REFRESH_TOKEN_TTL_SECONDS', 'BCRYPT_COST', 'ADMIN_EMAIL', 'ADMIN_PASSWORD',
   'SMTP_HOST', 'SMTP_PORT', 'SMTP_FROM', 'SMTP_UI_PORT',
+  'DISCOVERY', 'ETCD_HOSTS', 'REGISTRY_TTL_SECONDS', 'REGISTRY_NAMESPACE', 'ADVERTISE_HOST', 'ETCD_PORT', 'ETCD_PEER_PORT',
   'CORS_ORIGINS', 'RATE_LIMIT_PER_MINUTE', 'UPSTREAM_TIMEOUT_MS', 'BODY_LIMIT_BYTES',
   'MONGO_EXPRESS_PORT', 'MONGO_EXPRESS_USER', 'MONGO_EXPRESS_PASSWORD', 'PGADMIN_PORT', 'PGADMIN_EMAIL', 'PGADMIN_PASSWORD',
 ];
@@ -94,6 +101,15 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('When started, then etcd (the service registry) runs from the official image with a health check and a volume', () => {
+    const etcd = resolved().services['etcd'];
+
+    assert.ok(etcd, 'compose must define an etcd service');
+    assert.match(etcd.image ?? '', /^(gcr\.io\/etcd-development|quay\.io\/coreos)\/etcd:v3\.\d+\.\d+$/, 'official etcd image, pinned');
+    assert.match(healthcheckCommand(etcd), /etcdctl .*endpoint health/);
+    assert.ok((etcd.volumes ?? []).length > 0, 'etcd keeps its data in a volume');
+  });
+
   for (const service of services) {
     describe(service, () => {
       it('When built, then it uses the one Dockerfile with the repository root as context and its name and port as arguments', () => {
@@ -118,6 +134,21 @@ describe('docker-compose.yml', () => {
         assert.ok(command.includes(`http://127.0.0.1:${appServices[service]}/health/ready`), command);
       });
 
+      it(service === edge ? 'When published, then only the gateway has a host port' : 'When scaled, then it publishes no host port (replicas would collide)', () => {
+        const ports = resolved().services[service]?.ports ?? [];
+
+        if (service === edge) assert.equal(ports.length, 1, `${service} publishes one port`);
+        else assert.deepEqual(ports, [], `${service} must not publish a port, so --scale works`);
+      });
+
+      it('When configured, then it finds the others through etcd and advertises its own container address', () => {
+        const env = environmentOf(resolved().services[service] ?? {});
+
+        assert.equal(env.get('DISCOVERY'), 'etcd');
+        assert.equal(env.get('ETCD_HOSTS'), 'http://etcd:2379');
+        assert.equal(env.get(selfAddress), 'auto');
+      });
+
       it('When configured, then it reads .env and every address points into the compose network', () => {
         const env = environmentOf(resolved().services[service] ?? {});
         const envFile = raw.services[service]?.env_file;
@@ -128,8 +159,14 @@ describe('docker-compose.yml', () => {
             const host = new URL(value).hostname;
             assert.ok(host in resolved().services, `${service}: ${key}=${value} must name a compose service, not ${host}`);
           }
-          if (key.endsWith('_HOST')) {
+          if (key.endsWith('_HOST') && key !== selfAddress) {
             assert.ok(value in resolved().services, `${service}: ${key}=${value} must name a compose service`);
+          }
+          if (key.endsWith('_HOSTS')) {
+            for (const url of value.split(',')) {
+              const host = new URL(url).hostname;
+              assert.ok(host in resolved().services, `${service}: ${key}=${value} must name compose services, not ${host}`);
+            }
           }
         }
       });
@@ -170,6 +207,7 @@ describe('.env.example', () => {
     for (const [key, value] of example.values) {
       if (key.endsWith('_HOST')) assert.equal(value, '127.0.0.1', key);
       if (key.endsWith('_URL')) assert.equal(new URL(value).hostname, '127.0.0.1', key);
+      if (key.endsWith('_HOSTS')) for (const url of value.split(',')) assert.equal(new URL(url).hostname, '127.0.0.1', key);
     }
   });
 });

@@ -2,10 +2,12 @@ import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
-import { authErrors, bearerToken, ErrorCode, createHttpApp, problem, sendProblem, type ServiceKit } from '@oip/platform';
+import { authErrors, authenticator, bearerToken, createHttpApp, ErrorCode, fetchService, problem, sendProblem, type ServiceKit } from '@oip/platform';
+import { deadLettersRouter } from './admin/dead-letters.router';
 import type { Config } from './config';
 import { docsRouter } from './docs/docs.router';
 import { streamProxy } from './proxy/stream-proxy';
+import { registryRouter } from './registry/registry.router';
 import { isPublic, upstreams } from './routes';
 
 /** Refuses protected `/api` requests without a valid token before they reach any service. */
@@ -23,26 +25,31 @@ function verifyTokens(kit: ServiceKit): RequestHandler {
 }
 
 export function buildApp(kit: ServiceKit, config: Config): Express {
-  const services = upstreams(config);
-  for (const service of services) {
+  const { picker } = kit.discovery;
+  for (const service of upstreams) {
+    // Ready when every service has an instance that answers; which one is the resolver's turn.
     kit.health.register(service.name, async () => {
-      const answer = await fetch(`${service.url}/health/live`, { signal: AbortSignal.timeout(1500) });
+      const answer = await fetchService(picker, service.name, '/health/live', { signal: AbortSignal.timeout(1500) });
       if (!answer.ok) throw new Error(`answered ${answer.status}`);
     });
   }
   const api = express.Router();
   api.use(verifyTokens(kit));
-  for (const service of services) {
-    const proxy = streamProxy({ name: service.name, target: service.url, timeoutMs: config.UPSTREAM_TIMEOUT_MS, bodyLimitBytes: config.BODY_LIMIT_BYTES, logger: kit.logger });
+  const deadLetters = deadLettersRouter(upstreams, picker, config.UPSTREAM_TIMEOUT_MS);
+  api.use(deadLetters.build(authenticator(kit.verifyToken)));
+  for (const service of upstreams) {
+    const proxy = streamProxy({ name: service.name, picker, timeoutMs: config.UPSTREAM_TIMEOUT_MS, bodyLimitBytes: config.BODY_LIMIT_BYTES, logger: kit.logger });
     for (const prefix of service.prefixes) api.use(prefix, (req, res, next) => {
       // Express strips the prefix from req.url; the service expects it.
       req.url = `${prefix}${req.url === '/' ? '' : req.url}`;
       proxy(req, res, next);
     });
   }
+  // The gateway's port is public: metrics and scrape targets only with METRICS_TOKEN.
+  const metricsAccess = { ...kit.metricsAccess, publicPort: true };
   return createHttpApp({
     ...kit,
-    metricsAccess: { ...kit.metricsAccess, publicPort: true },
+    metricsAccess,
     parseJson: false,
     before: [
       helmet({ contentSecurityPolicy: false }),
@@ -58,6 +65,6 @@ export function buildApp(kit: ServiceKit, config: Config): Express {
         handler: (_req, res) => sendProblem(res, problem(429, ErrorCode.REQUEST_RATE_LIMITED, 'Too many requests, slow down')),
       }),
     ],
-    routes: [docsRouter(services, config.UPSTREAM_TIMEOUT_MS), express.Router().use('/api', api)],
+    routes: [docsRouter(upstreams, picker, config.UPSTREAM_TIMEOUT_MS, [deadLetters]), registryRouter(kit, metricsAccess), express.Router().use('/api', api)],
   });
 }

@@ -1,21 +1,20 @@
-import type { Config } from './config';
-
-/** Which upstream serves which `/api` prefix (the route table in api-gateway/README.md). */
+/**
+ * Which service serves which `/api` prefix (the route table in api-gateway/README.md). The
+ * instances behind a name come from the resolver: the registry, or `*_SERVICE_URL` when
+ * DISCOVERY=static.
+ */
 export interface Upstream {
   name: string;
-  url: string;
   prefixes: string[];
 }
 
-export function upstreams(config: Config): Upstream[] {
-  return [
-    { name: 'user-service', url: config.USER_SERVICE_URL, prefixes: ['/auth', '/users'] },
-    { name: 'product-service', url: config.PRODUCT_SERVICE_URL, prefixes: ['/products'] },
-    { name: 'order-service', url: config.ORDER_SERVICE_URL, prefixes: ['/orders'] },
-    { name: 'inventory-service', url: config.INVENTORY_SERVICE_URL, prefixes: ['/inventory'] },
-    { name: 'notification-service', url: config.NOTIFICATION_SERVICE_URL, prefixes: ['/notifications'] },
-  ];
-}
+export const upstreams: readonly Upstream[] = [
+  { name: 'user-service', prefixes: ['/auth', '/users'] },
+  { name: 'product-service', prefixes: ['/products'] },
+  { name: 'order-service', prefixes: ['/orders'] },
+  { name: 'inventory-service', prefixes: ['/inventory'] },
+  { name: 'notification-service', prefixes: ['/notifications'] },
+];
 
 /**
  * Requests that need no token at the gateway. Everything else is verified here and again by the

@@ -1,9 +1,8 @@
-import { EventPublisher, expressService, runExpressService } from '@oip/platform';
+import { DeadLetters, EventPublisher, expressService, ProductLookupClient, runExpressService } from '@oip/platform';
 import { connectServiceMongo, DocumentOutboxRelay } from '@oip/platform/mongo';
 import { buildApp } from './app';
-import { ProductClient } from './catalogue/product.client';
 import { loadServiceConfig } from './config';
-import { inventoryConsumer, inventoryHandlers } from './consumers/inventory.consumer';
+import { inventoryConsumer, inventoryHandlers, QUEUE } from './consumers/inventory.consumer';
 import { OrderStockService } from './stock/order-stock.service';
 import { stockModels } from './stock/stock.model';
 import { StockRepository } from './stock/stock.repository';
@@ -28,7 +27,7 @@ runExpressService(() => {
         remove: async (productId, eventId) => (await repository.apply(productId, { kind: 'outbox-sent', eventId })).applied,
         pollIntervalMs: config.INVENTORY_OUTBOX_POLL_MS,
       });
-      const stock = new StockService(repository, new ProductClient(config.PRODUCT_SERVICE_URL, config.INVENTORY_PRODUCT_TIMEOUT_MS), relay, {
+      const stock = new StockService(repository, new ProductLookupClient({ picker: kit.discovery.picker, logger: kit.logger, timeoutMs: config.INVENTORY_PRODUCT_TIMEOUT_MS, cacheMs: 0 }), relay, {
         lowStockThreshold: config.INVENTORY_LOW_STOCK_THRESHOLD,
       });
       const orders = new OrderStockService(stock, publisher, kit.logger);
@@ -40,7 +39,7 @@ runExpressService(() => {
       relay.start();
       await consumer.start();
       return {
-        app: buildApp(kit, stock),
+        app: buildApp(kit, stock, new DeadLetters(kit.requireBroker(), QUEUE)),
         stopWork: async () => {
           await consumer.stop();
           await relay.stop();

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { freePort, request, startService, startTestIssuer, testInfra, waitFor, type ServiceProcess, type TestIssuer } from '@oip/testkit';
-import { PRODUCT_DB, startInventoryService, stockAppears, TestBroker, type Stock } from './support';
+import { eventHandled, PRODUCT_DB, startInventoryService, stockAppears, TestBroker, type Stock } from './support';
 
 type Listing = { items: Array<Stock & { product: { name: string; price: string; currency: string } | null; productLookup: string }>; total: number };
 
@@ -99,6 +99,97 @@ describe('catalogue and stock together, through the real broker', () => {
       slow.closeAllConnections();
       slow.close();
     }
+  });
+
+  describe('POST /inventory (create or set the stock of a catalogue product)', () => {
+    const post = (body: Record<string, unknown>, token = admin, base = inventory.url) => request<Stock & { created: boolean }>('POST', `${base}/inventory`, { token, body });
+
+    it('When an admin posts a quantity for a known product, then its stock is that quantity, whether the record existed or not', async () => {
+      const productId = await createProduct('Lamp', '20.00');
+      await stockAppears(inventory.url, admin, productId);
+
+      const answer = await post({ productId, quantity: 12, lowStockThreshold: 2 });
+      const again = await post({ productId, quantity: 3 });
+
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      assert.deepEqual([answer.body.created, answer.body.onHand, answer.body.available, answer.body['lowStockThreshold']], [false, 12, 12, 2]);
+      assert.deepEqual([again.body.created, again.body.onHand], [false, 3]);
+    });
+
+    it('When POST races the product_created event (and a redelivery of it), then each product has one record with the posted quantity', async () => {
+      const ids = await Promise.all(Array.from({ length: 8 }, (_, index) => createProduct(`Race ${index}`, '1.00')));
+      const skus = await Promise.all(ids.map(async (productId) => (await request<{ sku: string }>('GET', `${products.url}/products/${productId}`)).body.sku));
+
+      // product-service's own product_created is on its way; a second copy goes out at the same moment as each POST.
+      const raced = await Promise.all(
+        ids.map((productId, index) =>
+          Promise.all([
+            post({ productId, quantity: 10 + index }),
+            broker.publish('product_created', { productId, sku: skus[index] ?? '', name: `Race ${index}`, price: '1.00', currency: 'EUR' }, productId, '/product-service'),
+          ]),
+        ),
+      );
+      // Only once the copies were handled can the result show that a late event left the quantity alone.
+      await Promise.all(raced.map(([, eventId]) => eventHandled(eventId)));
+
+      for (const [index, productId] of ids.entries()) {
+        const [answer] = raced[index] ?? [];
+        assert.equal(answer?.status, 200, JSON.stringify(answer?.body));
+        const stock = (await request<Stock>('GET', `${inventory.url}/inventory/${productId}`, { token: admin })).body;
+        const movements = (await request<{ items: Array<{ delta: number }> }>('GET', `${inventory.url}/inventory/${productId}/movements`, { token: admin })).body.items;
+        assert.deepEqual([stock.onHand, stock.available, stock['sku']], [10 + index, 10 + index, skus[index]]);
+        // One record, set once: neither copy of the event created a second one or reset it.
+        assert.deepEqual(movements.map((movement) => movement.delta), [10 + index]);
+      }
+    });
+
+    it('When the product is unknown to product-service, then 404 problem+json and no record appears', async () => {
+      const productId = randomUUID();
+
+      const answer = await post({ productId, quantity: 5 });
+      const read = await request<Stock>('GET', `${inventory.url}/inventory/${productId}`, { token: admin });
+
+      assert.equal(answer.status, 404);
+      assert.match(answer.headers.get('content-type') ?? '', /application\/problem\+json/);
+      assert.equal(answer.body.code, 'PRODUCT.NOT_FOUND');
+      assert.equal(read.status, 404);
+    });
+
+    it('When the quantity is invalid, the product id missing, or the caller no admin, then it is refused before anything is stored', async () => {
+      const productId = await createProduct('Vase', '8.00');
+      const stock = await stockAppears(inventory.url, admin, productId);
+
+      const answers = await Promise.all([
+        post({ productId, quantity: -1 }),
+        post({ productId, quantity: 1.5 }),
+        post({ productId, quantity: 1_000_001 }),
+        post({ productId, quantity: '5' }),
+        post({ quantity: 5 }),
+        post({ productId, quantity: 5, extra: true }),
+        post({ productId, quantity: 5 }, issuer.user()),
+        request('POST', `${inventory.url}/inventory`, { body: { productId, quantity: 5 } }),
+      ]);
+      const after = await request<Stock>('GET', `${inventory.url}/inventory/${productId}`, { token: admin });
+
+      assert.deepEqual(answers.map((answer) => answer.status), [400, 400, 400, 400, 400, 400, 403, 401]);
+      assert.equal(after.body.onHand, stock.onHand);
+    });
+
+    it('When product-service does not answer, then 503 problem+json and no record appears', async () => {
+      const down = await startInventoryService(issuer, { PRODUCT_SERVICE_URL: `http://127.0.0.1:${await freePort()}` });
+      try {
+        const productId = randomUUID();
+
+        const answer = await post({ productId, quantity: 5 }, admin, down.url);
+        const read = await request<Stock>('GET', `${down.url}/inventory/${productId}`, { token: admin });
+
+        assert.equal(answer.status, 503);
+        assert.equal(answer.body.code, 'CATALOGUE.UNAVAILABLE');
+        assert.equal(read.status, 404);
+      } finally {
+        await down.kill();
+      }
+    });
   });
 
   it('When two inventory-service processes take 200 reserves of 1 unit for 50 on hand, then still exactly 50 succeed', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createEvent, type AnyCloudEvent, type EventData, type EventType } from '@oip/contracts';
 import { BrokerConnection, createLogger, dlqOf, EventConsumer, EventPublisher, retryDelays, retryQueueOf, handlerIsIdempotent } from '@oip/platform';
+import { createConnection } from 'mongoose';
 import { assertTestDatabaseName, request, startService, testInfra, waitFor, type ServiceProcess, type TestIssuer } from '@oip/testkit';
 
 export const INVENTORY_DB = assertTestDatabaseName('inventory_test');
@@ -37,8 +38,11 @@ export class TestBroker {
     await this.publisher.start();
   }
 
-  async publish<T extends EventType>(type: T, data: EventData<T>, subject: string, source = '/test'): Promise<void> {
-    await this.publisher.publish(createEvent(type, data, { source, subject }));
+  /** Answers the event's id. */
+  async publish<T extends EventType>(type: T, data: EventData<T>, subject: string, source = '/test'): Promise<string> {
+    const event = createEvent(type, data, { source, subject });
+    await this.publisher.publish(event);
+    return event.id;
   }
 
   /** A new product as product-service announces it. */
@@ -85,6 +89,17 @@ export class TestBroker {
 }
 
 export type Stock = Record<string, unknown> & { onHand: number; reserved: number; available: number; openHolds: number; applied?: boolean; code?: string };
+
+/** Waits until inventory-service's consumer has handled an event (its idempotency marker is stamped processed). */
+export async function eventHandled(eventId: string, timeoutMs = 20_000): Promise<void> {
+  const connection = await createConnection(testInfra().mongoUrl, { dbName: INVENTORY_DB }).asPromise();
+  try {
+    const markers = connection.collection<{ _id: string; processedAt?: Date }>('processed_events');
+    await waitFor(async () => ((await markers.findOne({ _id: `inventory-service:${eventId}`, processedAt: { $exists: true } })) ? true : undefined), timeoutMs, 100);
+  } finally {
+    await connection.close();
+  }
+}
 
 /** Waits until inventory-service has the stock record of a product (it arrives by event). */
 export function stockAppears(baseUrl: string, token: string, productId: string, timeoutMs = 20_000): Promise<Stock> {

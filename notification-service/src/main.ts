@@ -1,8 +1,8 @@
-import { expressService, runExpressService } from '@oip/platform';
+import { DeadLetters, expressService, runExpressService } from '@oip/platform';
 import { connectServiceMongo } from '@oip/platform/mongo';
 import { buildApp } from './app';
 import { loadServiceConfig } from './config';
-import { notificationEventsConsumer } from './consumers/notification-events.consumer';
+import { notificationEventsConsumer, QUEUE } from './consumers/notification-events.consumer';
 import { Mailer } from './mail/mailer';
 import { AcceptedSends } from './notifications/accepted-sends';
 import { notificationModels } from './notifications/notification.model';
@@ -32,7 +32,7 @@ runExpressService(() => {
       });
       await consumer.start();
       return {
-        app: buildApp(kit, notifications),
+        app: buildApp(kit, notifications, new DeadLetters(kit.requireBroker(), QUEUE)),
         // In-flight events finish (their e-mail included) before the transport closes.
         stopWork: async () => {
           await consumer.stop();

@@ -1,8 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import type { NestServiceKit } from '@oip/platform/nest';
+import { DeadLettersModule, type NestServiceKit } from '@oip/platform/nest';
 import { postgresServiceModules } from '@oip/platform/typeorm';
 import type { Config } from './config';
 import { databaseOptions } from './database/database-options';
+import { ORDER_QUEUE } from './orders/orders.consumer';
 import { OrdersModule } from './orders/orders.module';
 
 /** Built per process from the parsed config and the platform kit, so nothing reads process.env later. */
@@ -14,6 +15,7 @@ export class AppModule {
       imports: [
         ...postgresServiceModules(kit, config, databaseOptions(config)),
         OrdersModule,
+        DeadLettersModule.forQueue(ORDER_QUEUE),
       ],
     };
   }

@@ -182,16 +182,22 @@ describe('order API', () => {
     let hanging: Server;
     const held: ServerResponse[] = [];
 
+    let deregister: () => Promise<void>;
+
     before(async () => {
-      // Accepts every connection and never answers.
+      // Accepts every connection and never answers; registered as the only product-service instance.
       hanging = createServer((_req, res) => void held.push(res));
       await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
       const { port } = hanging.address() as AddressInfo;
+      await stack.process('product-service').stop();
+      deregister = await stack.registerInstance('product-service', `http://127.0.0.1:${port}`);
       await stack.process('order-service').stop();
-      await stack.startOne('order-service', { PRODUCT_SERVICE_URL: `http://127.0.0.1:${port}`, PRODUCT_LOOKUP_TIMEOUT_MS: '500' });
+      await stack.startOne('order-service', { PRODUCT_LOOKUP_TIMEOUT_MS: '500' });
     });
 
     after(async () => {
+      await deregister();
+      await stack.startOne('product-service');
       await stack.process('order-service').stop();
       await stack.startOne('order-service');
       for (const res of held) res.destroy();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createEvent, type CloudEvent, type EventData, type EventType } from '@oip/contracts';
-import { BrokerConnection, createLogger, EventPublisher } from '@oip/platform';
+import { BrokerConnection, createLogger, createRegistryClient, EventPublisher, InstanceRegistration } from '@oip/platform';
 import {
   assertTestDatabaseName,
   freePort,
@@ -108,6 +108,9 @@ export class Stack {
   private adminAccount: Account | undefined;
   db!: Client;
 
+  /** Every stack registers in etcd under a namespace of its own, so suites never find each other's instances. */
+  readonly registryNamespace = `/test-${randomUUID().slice(0, 8)}`;
+
   constructor(private readonly overrides: Partial<Record<ServiceName, Env>> = {}) {}
 
   url(service: ServiceName): string {
@@ -130,6 +133,8 @@ export class Stack {
     await this.startOne('user-service');
     await Promise.all((['product-service', 'inventory-service', 'notification-service', 'order-service'] as const).map((service) => this.startOne(service)));
     await this.startOne('api-gateway');
+    // The gateway routes to instances once they have registered (each does when it is ready).
+    await this.ready('api-gateway');
     this.db = new Client({ ...testInfra().postgres, database: ORDER_DB });
     await this.db.connect();
     const token = await this.login(this.adminEmail, this.adminPassword);
@@ -148,12 +153,58 @@ export class Stack {
     const port = this.ports[service];
     const process = await startService(service, portVariables[service], { ...this.envOf(service), ...this.overrides[service], ...extra }, port);
     this.processes.set(service, process);
+    await this.registered(process.url, service);
     return process;
   }
 
+  /**
+   * Waits until the instance has registered in etcd (it does once ready): only then is it routed
+   * to. A service started with DISCOVERY=static is not waited for.
+   */
+  private async registered(url: string, service: ServiceName): Promise<void> {
+    let last = 'no answer';
+    try {
+      await waitFor(async () => {
+        const answer = await fetch(`${url}/health/ready`).catch(() => undefined);
+        if (!answer) return undefined;
+        const report = (await answer.json()) as { checks?: Record<string, { status: string }> };
+        last = JSON.stringify(report.checks);
+        const registry = report.checks?.['registry'];
+        return !registry || registry.status === 'up' ? true : undefined;
+      }, 60_000, 100);
+    } catch (error) {
+      throw new Error(`${service} did not register within 60 s; last readiness checks: ${last}`, { cause: error });
+    }
+  }
+
   /** Another instance of `service` on a port of its own, beside the stack's; the caller stops it. */
-  startReplica(service: ServiceName): Promise<ServiceProcess> {
-    return startService(service, portVariables[service], { ...this.envOf(service), ...this.overrides[service] });
+  async startReplica(service: ServiceName, extra: Env = {}): Promise<ServiceProcess> {
+    const replica = await startService(service, portVariables[service], { ...this.envOf(service), ...this.overrides[service], ...extra });
+    await this.registered(replica.url, service);
+    return replica;
+  }
+
+  /**
+   * Registers `url` in this stack's registry as an instance of `service`, the way an instance
+   * registers itself, until the returned function is called.
+   */
+  async registerInstance(service: ServiceName, url: string): Promise<() => Promise<void>> {
+    const client = createRegistryClient([testInfra().etcdHosts], this.registryNamespace);
+    const record = { id: `${service}-test-${randomUUID().slice(0, 8)}`, name: service, url, version: 'test', startedAt: new Date().toISOString(), pid: process.pid, host: 'test' };
+    const registration = new InstanceRegistration(client, record, 4, createLogger('test-registration', 'warn'));
+    registration.start();
+    await waitFor(() => {
+      try {
+        registration.assertRegistered();
+        return true;
+      } catch {
+        return undefined;
+      }
+    }, 10_000);
+    return async () => {
+      await registration.stop();
+      client.close();
+    };
   }
 
   process(service: ServiceName): ServiceProcess {
@@ -183,7 +234,10 @@ export class Stack {
 
   private envOf(service: ServiceName): Env {
     const infra = testInfra();
+    // Discovery as npm start and compose run it: through etcd.
+    const registry: Env = { DISCOVERY: 'etcd', ETCD_HOSTS: infra.etcdHosts, REGISTRY_NAMESPACE: this.registryNamespace, REGISTRY_TTL_SECONDS: '4' };
     const common: Env = {
+      ...registry,
       RABBITMQ_URL: infra.rabbitmqUrl,
       // Fast retries, so a message that met a stopped dependency comes back within the test.
       RABBITMQ_RETRY_BASE_MS: '200',
@@ -221,7 +275,6 @@ export class Stack {
           MONGO_URL: infra.mongoUrl,
           INVENTORY_DB_NAME: INVENTORY_DB,
           INVENTORY_OUTBOX_POLL_MS: '200',
-          PRODUCT_SERVICE_URL: this.url('product-service'),
           // No stock_low mail to operations from these tests.
           INVENTORY_LOW_STOCK_THRESHOLD: '0',
         };
@@ -234,19 +287,15 @@ export class Stack {
           SMTP_PORT: String(infra.smtp.port),
         };
       case 'order-service':
-        return { ...common, ...postgres, ORDER_DB_NAME: ORDER_DB, PRODUCT_SERVICE_URL: this.url('product-service'), PRODUCT_LOOKUP_TIMEOUT_MS: '1500', PRODUCT_CACHE_MS: '0' };
+        return { ...common, ...postgres, ORDER_DB_NAME: ORDER_DB, PRODUCT_LOOKUP_TIMEOUT_MS: '1500', PRODUCT_CACHE_MS: '0' };
       case 'api-gateway':
         return {
+          ...registry,
           RABBITMQ_URL: infra.rabbitmqUrl,
           JWKS_URL: common['JWKS_URL'] ?? '',
           JWT_ISSUER: ISSUER,
           JWT_AUDIENCE: AUDIENCE,
           LOG_LEVEL: 'warn',
-          USER_SERVICE_URL: this.url('user-service'),
-          PRODUCT_SERVICE_URL: this.url('product-service'),
-          ORDER_SERVICE_URL: this.url('order-service'),
-          INVENTORY_SERVICE_URL: this.url('inventory-service'),
-          NOTIFICATION_SERVICE_URL: this.url('notification-service'),
           RATE_LIMIT_PER_MINUTE: '100000',
           UPSTREAM_TIMEOUT_MS: '10000',
         };
@@ -356,7 +405,12 @@ export class Stack {
 
   /** A counter from a service's /metrics, summed over the series whose labels include `labels`. */
   async counter(service: ServiceName, name: string, labels: Record<string, string>): Promise<number> {
-    const text = await (await fetch(`${this.url(service)}/metrics`)).text();
+    return this.counterAt(this.url(service), name, labels);
+  }
+
+  /** The same, from one instance at `url`. */
+  async counterAt(url: string, name: string, labels: Record<string, string>): Promise<number> {
+    const text = await (await fetch(`${url}/metrics`)).text();
     let sum = 0;
     for (const line of text.split('\n')) {
       if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;

@@ -180,6 +180,62 @@ describe('product-service catalogue API', () => {
       assert.equal(read.body['name'], 'Blue Mug');
     });
 
+    const replacement = (overrides: Record<string, unknown> = {}) => ({
+      name: 'Green Mug',
+      description: 'Holds coffee',
+      price: 1450,
+      currency: 'USD',
+      category: 'kitchen',
+      active: false,
+      ...overrides,
+    });
+
+    it('When an admin replaces a product with PUT, then every editable field takes the new value and the SKU and id stay', async () => {
+      const created = await create(validProduct({ description: 'Holds tea', category: 'cups' }));
+      const id = String(created.body['id']);
+
+      const replaced = await request<Body>('PUT', url(`/products/${id}`), { token: admin, body: replacement() });
+      const read = await request<Body>('GET', url(`/products/${id}`), { token: admin });
+
+      assert.equal(replaced.status, 200);
+      assert.deepEqual(
+        ['name', 'description', 'price', 'currency', 'category', 'active', 'sku', 'id'].map((field) => read.body[field]),
+        ['Green Mug', 'Holds coffee', '14.50', 'USD', 'kitchen', false, created.body['sku'], id],
+      );
+      assert.deepEqual(replaced.body, read.body);
+    });
+
+    it('When a PUT lacks a field, names the SKU, has a bad price, or comes from a user, then it is refused and nothing changes', async () => {
+      const created = await create(validProduct());
+      const id = String(created.body['id']);
+      const { category: _category, ...withoutCategory } = replacement();
+
+      const missing = await request<Body>('PUT', url(`/products/${id}`), { token: admin, body: withoutCategory });
+      const sku = await request<Body>('PUT', url(`/products/${id}`), { token: admin, body: replacement({ sku: uniqueSku() }) });
+      const price = await request<Body>('PUT', url(`/products/${id}`), { token: admin, body: replacement({ price: 12.5 }) });
+      const asUser = await request<Body>('PUT', url(`/products/${id}`), { token: user, body: replacement() });
+      const anonymous = await request<Body>('PUT', url(`/products/${id}`), { body: replacement() });
+      const read = await request<Body>('GET', url(`/products/${id}`));
+
+      assert.deepEqual([missing.status, sku.status, price.status, asUser.status, anonymous.status], [400, 400, 400, 403, 401]);
+      assert.ok(missing.body.errors?.['body.category'], JSON.stringify(missing.body));
+      assert.ok(price.body.errors?.['body.price'], JSON.stringify(price.body));
+      assert.equal(read.body['name'], 'Blue Mug');
+    });
+
+    it('When an unknown product is replaced, then 404; a deleted one, then 409', async () => {
+      const created = await create(validProduct());
+      const id = String(created.body['id']);
+      await request('DELETE', url(`/products/${id}`), { token: admin });
+
+      const unknown = await request<Body>('PUT', url(`/products/${randomUUID()}`), { token: admin, body: replacement() });
+      const deleted = await request<Body>('PUT', url(`/products/${id}`), { token: admin, body: replacement() });
+
+      assert.equal(unknown.status, 404);
+      assert.equal(unknown.body.code, 'PRODUCT.NOT_FOUND');
+      assert.equal(deleted.status, 409);
+    });
+
     it('When an unknown product is patched or deleted, then it answers 404', async () => {
       const patched = await request<Body>('PATCH', url(`/products/${randomUUID()}`), { token: admin, body: { name: 'X' } });
       const deleted = await request<Body>('DELETE', url('/products/nope'), { token: admin });

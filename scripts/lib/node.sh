@@ -22,18 +22,16 @@ build_all() {
   (cd "$ROOT" && tsc -b)
 }
 
+# shellcheck source=dotenv.sh
+source "$ROOT/scripts/lib/dotenv.sh"
+
 # Exports the variables of .env without overriding what is already set; without a .env, the
 # documented defaults of .env.example (which include the first admin's credentials).
 load_dotenv() {
-  local file="$ROOT/.env" line name
-  if [ ! -f "$file" ]; then
-    file="$ROOT/.env.example"
+  if [ -f "$ROOT/.env" ]; then
+    dotenv_export "$ROOT/.env"
+  else
     echo "[setup] no .env: using the defaults in .env.example"
+    dotenv_export "$ROOT/.env.example"
   fi
-  while IFS= read -r line || [ -n "$line" ]; do
-    case "$line" in ''|'#'*) continue ;; esac
-    name="${line%%=*}"
-    if [ -z "${!name+x}" ]; then export "$line"; fi
-  done < "$file"
-  return 0
 }

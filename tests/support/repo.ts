@@ -19,7 +19,7 @@ export const appServices = {
 } as const;
 export type AppService = keyof typeof appServices;
 
-/** The Debian package that provides the validator; the infra install step must include it. */
+/** The Debian package that provides the validator; scripts/test.sh installs it for a run that includes this test. */
 export const composeValidatorPackage = 'docker-compose';
 
 export interface ComposeService {

@@ -1,13 +1,14 @@
 import http from 'node:http';
-import type { RequestHandler } from 'express';
-import { problem, sendProblem, type Logger } from '@oip/platform';
-import { endToEndHeaders, framingHeaders, refusal, requestFraming, responseHeaders } from './framing';
+import type { Request, RequestHandler, Response } from 'express';
+import { AppError, isConnectionFailure, isRetryableMethod, problem, sendProblem, type InstancePicker, type Logger, type ServiceInstance } from '@oip/platform';
+import { endToEndHeaders, framingHeaders, refusal, requestFraming, responseHeaders, type Framing } from './framing';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
 export interface ProxyOptions {
+  /** The service name, resolved to one of its instances for every request. */
   name: string;
-  target: string;
+  picker: InstancePicker;
   timeoutMs: number;
   bodyLimitBytes: number;
   logger: Logger;
@@ -16,11 +17,12 @@ export interface ProxyOptions {
 /**
  * Streams a request to an upstream and its answer back, without buffering either body. The
  * gateway frames each upstream request itself (see framing.ts); headers pass end to end, hop-by-hop
- * ones do not. Upstream errors pass through as they are; an unreachable upstream is 503 and a slow
- * one 504, both problem+json.
+ * ones do not. Each request goes to the next instance of the service (round-robin); a GET or HEAD
+ * whose connection is refused or reset before any answer goes once more to another instance, if
+ * there is one. Upstream errors pass through as they are; an unreachable upstream is 503 and a
+ * slow one 504, both problem+json; a service with no instance is 503 `SERVICE.UNAVAILABLE`.
  */
 export function streamProxy(options: ProxyOptions): RequestHandler {
-  const target = new URL(options.target);
   return (req, res) => {
     const refused = refusal(req.method, req.headers);
     if (refused) {
@@ -34,61 +36,95 @@ export function streamProxy(options: ProxyOptions): RequestHandler {
       sendProblem(res, problem(413, 'REQUEST.TOO_LARGE', 'The request body is too large'));
       return;
     }
-    const headers = { ...endToEndHeaders(req.headers), ...framingHeaders(framing) };
-    // Only the client address the gateway determined (its own trusted proxies already vouched for
-    // the chain), so a service that trusts the gateway sees that address and nothing a client wrote.
-    headers['x-forwarded-for'] = req.ip ?? req.socket.remoteAddress ?? '';
-    headers['x-forwarded-proto'] = req.protocol;
-    headers['x-forwarded-host'] = req.headers.host ?? '';
-
-    const upstream = http.request({
-      protocol: target.protocol,
-      hostname: target.hostname,
-      port: target.port,
-      method: req.method,
-      // Express strips the mount path (/api) from req.url.
-      path: req.url,
-      headers,
-      agent,
-      timeout: options.timeoutMs,
-    });
-
-    let received = 0;
-    req.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > options.bodyLimitBytes) {
-        upstream.destroy(new Error('body limit exceeded'));
-        if (!res.headersSent) sendProblem(res, problem(413, 'REQUEST.TOO_LARGE', 'The request body is too large'));
-        req.unpipe(upstream);
-      }
-    });
-    // The body is exactly what Node's parser framed on the way in, so it matches the framing sent.
-    if (framing.body === 'none') upstream.end();
-    else req.pipe(upstream);
-
-    upstream.on('response', (answer) => {
-      res.writeHead(answer.statusCode ?? 502, responseHeaders(answer.headers));
-      answer.pipe(res);
-    });
-    upstream.on('timeout', () => upstream.destroy(Object.assign(new Error('upstream timeout'), { code: 'UPSTREAM_TIMEOUT' })));
-    upstream.on('error', (error: NodeJS.ErrnoException) => {
-      if (res.headersSent) {
-        // A broken upstream mid-answer: cut the client off so it cannot take a partial body for a
-        // whole one. An answer already complete (the 413 above) is left to flush.
-        if (!res.writableEnded) res.destroy();
-        return;
-      }
-      const timedOut = error.code === 'UPSTREAM_TIMEOUT';
-      options.logger.warn({ upstream: options.name, code: error.code }, 'upstream request failed');
-      sendProblem(
-        res,
-        timedOut
-          ? problem(504, 'UPSTREAM.TIMEOUT', `${options.name} did not answer in time`)
-          : problem(503, 'UPSTREAM.UNAVAILABLE', `${options.name} is unavailable`),
-      );
-    });
-    res.on('close', () => {
-      if (!res.writableFinished) upstream.destroy();
-    });
+    let instance: ServiceInstance;
+    try {
+      instance = options.picker.pick(options.name);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      sendProblem(res, problem(503, error.code, error.message));
+      return;
+    }
+    forward(req, res, framing, instance, options);
   };
+}
+
+function forward(req: Request, res: Response, framing: Framing, instance: ServiceInstance, options: ProxyOptions, retry = true): void {
+  const target = new URL(instance.url);
+  const headers = { ...endToEndHeaders(req.headers), ...framingHeaders(framing) };
+  // Only the client address the gateway determined (its own trusted proxies already vouched for
+  // the chain), so a service that trusts the gateway sees that address and nothing a client wrote.
+  headers['x-forwarded-for'] = req.ip ?? req.socket.remoteAddress ?? '';
+  headers['x-forwarded-proto'] = req.protocol;
+  headers['x-forwarded-host'] = req.headers.host ?? '';
+
+  const upstream = http.request({
+    protocol: target.protocol,
+    hostname: target.hostname,
+    port: target.port,
+    method: req.method,
+    // Express strips the mount path (/api) from req.url.
+    path: req.url,
+    headers,
+    agent,
+    timeout: options.timeoutMs,
+  });
+
+  let received = 0;
+  const countBody = (chunk: Buffer): void => {
+    received += chunk.length;
+    if (received > options.bodyLimitBytes) {
+      upstream.destroy(new Error('body limit exceeded'));
+      if (!res.headersSent) sendProblem(res, problem(413, 'REQUEST.TOO_LARGE', 'The request body is too large'));
+      req.unpipe(upstream);
+    }
+  };
+  // The body is exactly what Node's parser framed on the way in, so it matches the framing sent.
+  if (framing.body === 'none') upstream.end();
+  else {
+    req.on('data', countBody);
+    req.pipe(upstream);
+  }
+
+  const abandon = (): void => {
+    if (!res.writableFinished) upstream.destroy();
+  };
+  res.on('close', abandon);
+  upstream.on('response', (answer) => {
+    res.writeHead(answer.statusCode ?? 502, responseHeaders(answer.headers));
+    answer.pipe(res);
+  });
+  upstream.on('timeout', () => upstream.destroy(Object.assign(new Error('upstream timeout'), { code: 'UPSTREAM_TIMEOUT' })));
+  upstream.on('error', (error: NodeJS.ErrnoException) => {
+    if (res.headersSent) {
+      // A broken upstream mid-answer: cut the client off so it cannot take a partial body for a
+      // whole one. An answer already complete (the 413 above) is left to flush.
+      if (!res.writableEnded) res.destroy();
+      return;
+    }
+    // Without a body (framing.ts refuses one on GET and HEAD) the request can be sent again as it
+    // is: the instance that refused it never saw it.
+    const other = retry && isRetryableMethod(req.method) && isConnectionFailure(error) ? anotherInstance(options, instance) : undefined;
+    if (other) {
+      res.off('close', abandon);
+      options.logger.info({ upstream: options.name, instance: instance.id, code: error.code }, 'upstream instance unreachable; trying another');
+      forward(req, res, framing, other, options, false);
+      return;
+    }
+    const timedOut = error.code === 'UPSTREAM_TIMEOUT';
+    options.logger.warn({ upstream: options.name, instance: instance.id, code: error.code }, 'upstream request failed');
+    sendProblem(
+      res,
+      timedOut
+        ? problem(504, 'UPSTREAM.TIMEOUT', `${options.name} did not answer in time`)
+        : problem(503, 'UPSTREAM.UNAVAILABLE', `${options.name} is unavailable`),
+    );
+  });
+}
+
+function anotherInstance(options: ProxyOptions, failed: ServiceInstance): ServiceInstance | undefined {
+  try {
+    return options.picker.pick(options.name, [failed.id]);
+  } catch {
+    return undefined;
+  }
 }

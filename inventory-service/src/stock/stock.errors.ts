@@ -12,6 +12,8 @@ export const stockErrors = {
   holdMismatch: (productId: string, reference: string, held: number) =>
     new AppError('conflict', 'STOCK.HOLD_MISMATCH', `Product ${productId}: the hold ${reference} is for ${held}, release or deduct it whole`),
   retired: (productId: string) => new AppError('conflict', 'STOCK.PRODUCT_RETIRED', `Product ${productId} was deleted; its stock takes no new reservations or changes`),
+  productNotFound: (productId: string) => new AppError('not_found', 'PRODUCT.NOT_FOUND', `Product ${productId} is not in the catalogue`),
+  catalogueUnavailable: (productId: string) => new AppError('unavailable', 'CATALOGUE.UNAVAILABLE', `product-service did not answer for product ${productId}; try again`),
   contended: (productId: string) => new AppError('unavailable', 'STOCK.CONTENDED', `Stock of ${productId} is changing too fast; try again`),
 };
 

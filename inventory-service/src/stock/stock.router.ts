@@ -1,5 +1,5 @@
-import { ApiRouter, PageQuery, REQUEST_ID_HEADER } from '@oip/platform';
-import { AdjustBody, HoldBody, ListStockQuery, ProductIdParams, SetQuantityBody, StockChangeView, StockListView, StockView } from './stock.schemas';
+import { ApiRouter, PageQuery } from '@oip/platform';
+import { AdjustBody, CreateStockBody, HoldBody, ListStockQuery, ProductIdParams, SetQuantityBody, StockChangeView, StockCreatedView, StockListView, StockView } from './stock.schemas';
 import type { StockService } from './stock.service';
 
 /** HTTP entry points: parse (by the route spec), call one service method, answer. */
@@ -7,14 +7,19 @@ export function stockRouter(service: StockService): ApiRouter {
   const router = new ApiRouter('inventory')
     .route(
       { method: 'get', path: '/inventory', summary: 'List stock records with product details (product: null when product-service does not answer in time)', access: 'user', query: ListStockQuery, response: StockListView },
-      ({ query, req }) => {
-        const forward: Record<string, string> = {};
-        const authorization = req.header('authorization');
-        if (authorization) forward['authorization'] = authorization;
-        const requestId = req.header(REQUEST_ID_HEADER);
-        if (requestId) forward[REQUEST_ID_HEADER] = requestId;
-        return service.list(query, forward);
+      ({ query, req }) => service.list(query, req.header('authorization')),
+    )
+    .route(
+      {
+        method: 'post',
+        path: '/inventory',
+        summary: 'Create or set the stock record of a catalogue product (404 when product-service does not know it; safe to race its product_created)',
+        access: 'admin',
+        body: CreateStockBody,
+        response: StockCreatedView,
+        errors: [404, 409, 503],
       },
+      ({ body, req }) => service.createOrSet(body, req.header('authorization')),
     )
     .route(
       { method: 'get', path: '/inventory/:productId', summary: 'Stock of a product', access: 'user', params: ProductIdParams, response: StockView, errors: [404] },

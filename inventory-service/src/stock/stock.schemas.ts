@@ -18,6 +18,9 @@ export const SetQuantityBody = z.strictObject({
   lowStockThreshold: z.number().int().min(0).max(MAX_QUANTITY).optional(),
 });
 
+/** POST /inventory: the stock record of a catalogue product, created when missing, set either way. */
+export const CreateStockBody = SetQuantityBody.extend({ productId: EntityId });
+
 export const AdjustBody = z.strictObject({
   delta: z
     .number({ error: 'must be a whole number' })
@@ -52,6 +55,9 @@ export const StockView = z.object({
 });
 
 export const StockChangeView = StockView.extend({ applied: z.boolean() });
+
+/** `created`: this request made the record (product_created had not been handled yet). */
+export const StockCreatedView = StockChangeView.extend({ created: z.boolean() });
 
 export const StockListView = z.object({
   items: z.array(

@@ -1,6 +1,5 @@
 import type { EventData } from '@oip/contracts';
-import { contextCausation } from '@oip/platform';
-import type { ProductClient } from '../catalogue/product.client';
+import { contextCausation, type ProductLookupClient } from '@oip/platform';
 import { stockErrors } from './stock.errors';
 import type { StockOperation } from './stock.operations';
 import type { ApplyResult, StockRepository } from './stock.repository';
@@ -16,7 +15,7 @@ export interface OutboxNudge {
 export class StockService {
   constructor(
     private readonly repository: StockRepository,
-    private readonly products: ProductClient,
+    private readonly products: ProductLookupClient,
     private readonly outbox: OutboxNudge,
     private readonly defaults: { lowStockThreshold: number },
   ) {}
@@ -27,11 +26,12 @@ export class StockService {
     return this.repository.toView(stock);
   }
 
-  async list(query: { page: number; limit: number; includeRetired: boolean }, forward: Record<string, string>) {
+  /** `authorization` is the caller's: admins see retired products' details too. */
+  async list(query: { page: number; limit: number; includeRetired: boolean }, authorization: string | undefined) {
     const { items, total } = await this.repository.list({ includeRetired: query.includeRetired, skip: (query.page - 1) * query.limit, limit: query.limit });
     // Product details come from product-service; each lookup is bounded by a timeout and a slow or
     // absent product-service leaves `product: null` with the reason, never a failed listing.
-    const lookups = await Promise.all(items.map((item) => this.products.get(item.productId, forward)));
+    const lookups = await Promise.all(items.map((item) => this.products.get(item.productId, authorization)));
     return {
       items: items.map((item, index) => {
         const lookup = lookups[index] ?? { status: 'unavailable' as const };
@@ -90,14 +90,35 @@ export class StockService {
     return result;
   }
 
+  /**
+   * POST /inventory: sets the stock of a catalogue product, creating its record when product_created
+   * has not been handled yet. It races that event safely because both only ever *insert* the empty
+   * record (one unique-key insert wins, the other finds it there) and only this request sets the
+   * quantity, after the record exists: whichever comes first, the quantity is this one.
+   */
+  /** `authorization` is the caller's: an admin may stock a product that is not active (yet). */
+  async createOrSet(body: { productId: string; quantity: number; lowStockThreshold?: number | undefined }, authorization: string | undefined): Promise<View> {
+    const lookup = await this.products.get(body.productId, authorization);
+    if (lookup.status === 'not_found') throw stockErrors.productNotFound(body.productId);
+    if (lookup.status === 'unavailable') throw stockErrors.catalogueUnavailable(body.productId);
+    const created = await this.createEmpty({ productId: body.productId, sku: lookup.product.sku, name: lookup.product.name });
+    const view = await this.setQuantity(body.productId, body);
+    return { ...view, created };
+  }
+
   /** product_created: a stock record with nothing on hand. A redelivery finds it there already. */
   async createForProduct(data: EventData<'product_created'>): Promise<void> {
+    await this.createEmpty(data);
+  }
+
+  /** Inserts the empty record of a product; false when it exists already. */
+  private createEmpty(product: { productId: string; sku: string; name: string }): Promise<boolean> {
     const now = new Date();
-    await this.repository.create({
-      _id: data.productId,
-      productId: data.productId,
-      sku: data.sku,
-      name: data.name,
+    return this.repository.create({
+      _id: product.productId,
+      productId: product.productId,
+      sku: product.sku,
+      name: product.name,
       onHand: 0,
       reserved: 0,
       available: 0,

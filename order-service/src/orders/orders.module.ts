@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ProductCatalogue } from '../catalogue/product-catalogue';
+import { productCatalogue } from '../catalogue/product-catalogue';
 import { OrderSagaService } from './order-saga.service';
 import { OrdersConsumer } from './orders.consumer';
 import { OrdersController } from './orders.controller';
@@ -10,6 +10,6 @@ import { PendingOrderSweeper } from './pending-order.sweeper';
 /** The orders capability: placing orders, following them through the saga, and timing out those it never answers. */
 @Module({
   controllers: [OrdersController, OrdersConsumer],
-  providers: [OrdersRepository, OrdersService, OrderSagaService, ProductCatalogue, PendingOrderSweeper],
+  providers: [OrdersRepository, OrdersService, OrderSagaService, productCatalogue, PendingOrderSweeper],
 })
 export class OrdersModule {}

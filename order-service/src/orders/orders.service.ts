@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { formatMinorUnits, parseMinorUnits } from '@oip/contracts';
-import { contextCausation, type AuthenticatedUser, type Logger } from '@oip/platform';
+import { contextCausation, ProductLookupClient, type AuthenticatedUser, type Logger, type ProductLookup } from '@oip/platform';
 import { LOGGER } from '@oip/platform/nest';
-import { ProductCatalogue, type ProductLookup } from '../catalogue/product-catalogue';
 import type { CreateOrderDto } from './dto/create-order.dto';
 import type { ListOrdersQuery, PageQuery } from './dto/list-orders.query';
 import { MAX_MINOR_UNITS, orderTotal } from './money';
@@ -31,7 +30,7 @@ export interface PlacedOrder {
 export class OrdersService {
   constructor(
     private readonly orders: OrdersRepository,
-    private readonly catalogue: ProductCatalogue,
+    private readonly catalogue: ProductLookupClient,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 

@@ -52,7 +52,23 @@ export const env = {
       .refine((entries) => entries.every(isProxyAddress), { error: 'must list addresses, CIDR ranges or loopback, linklocal, uniquelocal' }),
 };
 
-/** Variables every process shares: environment, logging, shutdown, token verification. */
+/**
+ * How instances find each other. `etcd`: every instance registers itself and resolves the others
+ * through the registry. `static`: the `*_SERVICE_URL` variables (Kubernetes service DNS, a load
+ * balancer).
+ */
+export const discoveryConfigShape = {
+  DISCOVERY: z.enum(['etcd', 'static']).default('etcd'),
+  ETCD_HOSTS: env.list('http://127.0.0.1:2379').refine((hosts) => hosts.length > 0, { error: 'must list at least one etcd endpoint' }),
+  /** Key prefix in front of `/services/`, so that several systems (or test stacks) can share one etcd. */
+  REGISTRY_NAMESPACE: z.string().regex(/^[A-Za-z0-9_./-]*$/, { error: 'may hold letters, digits and _ . / - only' }).default(''),
+  /** Lease TTL: an instance that stops sending heartbeats disappears within this time. */
+  REGISTRY_TTL_SECONDS: env.int(10, 2),
+  /** The host others use to reach this instance; `auto` = this machine's first non-internal IPv4 address (containers). */
+  ADVERTISE_HOST: env.string('127.0.0.1'),
+};
+
+/** Variables every process shares: environment, logging, shutdown, token verification, discovery. */
 export const baseConfigShape = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: env.logLevel(),
@@ -75,6 +91,7 @@ export const baseConfigShape = {
    * service over loopback; in compose it has a fixed address. The gateway itself defaults to none.
    */
   TRUSTED_PROXIES: env.proxies('loopback'),
+  ...discoveryConfigShape,
 };
 
 /** Variables every service that uses the broker shares. */

@@ -12,12 +12,13 @@ import { httpRevocationSource, RevocationFeed, type RevocationSource } from './a
 import { revocationRetentionSeconds, TokenPolicy, TokenRevocations } from './auth/token-revocations';
 import type { MetricsAccess } from './http/metrics-access';
 import { answerClientErrorsAsProblems } from './http/client-error';
+import { Discovery, type DiscoveryConfig } from './registry/discovery';
 
 /**
  * The skeleton every Express service shares, so a service's main.ts only says what is its own:
  * how to connect its store, which consumers it runs and which app it serves. Shutdown order:
- * report not-ready, stop taking HTTP and messages, let in-flight work finish, close the broker,
- * then the database.
+ * report not-ready, leave the registry, stop taking HTTP and messages, let in-flight work finish,
+ * close the broker, then the database.
  */
 export interface ServiceKit {
   logger: Logger;
@@ -36,12 +37,14 @@ export interface ServiceKit {
   /** Peers whose X-Forwarded-For names the client (TRUSTED_PROXIES). */
   trustedProxies: readonly string[];
   broker: BrokerConnection | undefined;
+  /** How this process finds other services (and, with etcd, how it is found). */
+  discovery: Discovery;
   /** The broker, for services that configured one. */
   requireBroker(): BrokerConnection;
 }
 
 /** The common keys of every service's config (see commonConfigShape). */
-export interface CommonConfig {
+export interface CommonConfig extends DiscoveryConfig {
   LOG_LEVEL: string;
   /** Absent for a process that does not use the broker (the gateway). */
   RABBITMQ_URL?: string;
@@ -96,6 +99,7 @@ export function expressService(definition: ExpressServiceDefinition): ExpressSer
     metricsAccess: { token: config.METRICS_TOKEN },
     trustedProxies: config.TRUSTED_PROXIES,
     broker,
+    discovery: new Discovery(config, definition.name, logger),
     requireBroker() {
       if (!this.broker) throw new Error(`${definition.name} was defined without RABBITMQ_URL`);
       return this.broker;
@@ -103,6 +107,7 @@ export function expressService(definition: ExpressServiceDefinition): ExpressSer
   };
   if (broker) kit.health.register('rabbitmq', () => broker.assertConnected());
   kit.health.register('token-revocations', () => kit.revocationFeed.assertSynced());
+  kit.discovery.registerHealthCheck(kit.health);
   let server: Server | undefined;
   let stopWork: (() => Promise<void>) | undefined;
   let closeStores: (() => Promise<void>) | undefined;
@@ -111,6 +116,7 @@ export function expressService(definition: ExpressServiceDefinition): ExpressSer
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     async start() {
       broker?.start();
+      await kit.discovery.start();
       await kit.revocationFeed.start();
       const setup = await definition.setup(kit);
       stopWork = setup.stopWork;
@@ -119,14 +125,17 @@ export function expressService(definition: ExpressServiceDefinition): ExpressSer
       answerClientErrorsAsProblems(server);
       const port = await listen(server, definition.port);
       logger.info({ port }, `${definition.name} listening`);
+      kit.discovery.registerWhenReady(port, kit.health);
     },
     async stop() {
       kit.health.markDraining();
+      await kit.discovery.deregister();
       if (server) await closeServer(server);
       await stopWork?.();
       await kit.revocationFeed.stop();
       await broker?.close();
       await closeStores?.();
+      await kit.discovery.stop();
     },
   };
 }

@@ -22,3 +22,6 @@ export * from './http/service-app';
 export * from './validation/input-rules';
 export * from './http/json-body';
 export * from './http/client-error';
+export * from './registry';
+export * from './clients/product-lookup';
+export * from './http/dead-letters.router';

@@ -8,7 +8,7 @@ const exec = promisify(execFile);
  * Where the real infrastructure of a test run is. The test runner (run-tests.ts) resolves it once
  * and passes it to every test process through these environment variables.
  */
-export type Component = 'postgres' | 'mongo' | 'rabbitmq' | 'smtp';
+export type Component = 'postgres' | 'mongo' | 'rabbitmq' | 'smtp' | 'etcd';
 export type InfraKind = 'env' | 'local' | 'containers';
 
 export interface TestInfra {
@@ -18,6 +18,8 @@ export interface TestInfra {
   rabbitmqUrl: string;
   rabbitmqManagementUrl: string;
   smtp: { host: string; port: number; apiUrl: string; api: 'maildev' | 'mailpit' };
+  /** The service registry's client URLs, comma-separated, as services read them from ETCD_HOSTS. */
+  etcdHosts: string;
   /** Takes a piece of infrastructure down and back up (local scripts or containers). */
   stop(component: Component): Promise<void>;
   start(component: Component): Promise<void>;
@@ -64,6 +66,7 @@ export function testInfra(): TestInfra {
       apiUrl: required('SMTP_API_URL'),
       api: (process.env['SMTP_API'] ?? 'maildev') as 'maildev' | 'mailpit',
     },
+    etcdHosts: required('ETCD_HOSTS'),
     stop: (component) => control('stop', component),
     start: (component) => control('start', component),
   };

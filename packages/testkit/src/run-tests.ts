@@ -19,8 +19,8 @@ import { repoRoot, type Component, type InfraKind } from './infrastructure';
 type Env = Record<string, string>;
 
 function fromEnvironment(): Env | undefined {
-  const { POSTGRES_HOST, MONGO_URL, RABBITMQ_URL, SMTP_HOST } = process.env;
-  if (!POSTGRES_HOST || !MONGO_URL || !RABBITMQ_URL || !SMTP_HOST) return undefined;
+  const { POSTGRES_HOST, MONGO_URL, RABBITMQ_URL, SMTP_HOST, ETCD_HOSTS } = process.env;
+  if (!POSTGRES_HOST || !MONGO_URL || !RABBITMQ_URL || !SMTP_HOST || !ETCD_HOSTS) return undefined;
   return { TEST_INFRA_KIND: 'env' };
 }
 
@@ -50,23 +50,32 @@ function local(): Env | undefined {
     SMTP_PORT: e['SMTP_PORT'] ?? '1025',
     SMTP_API_URL: `http://127.0.0.1:${e['SMTP_UI_PORT'] ?? '8025'}`,
     SMTP_API: 'maildev',
+    ETCD_HOSTS: `http://127.0.0.1:${e['ETCD_PORT'] ?? '2379'}`,
   };
 }
+
+/** The same etcd release as docker-compose.yml's, from etcd's own registry. */
+const etcdImage = 'gcr.io/etcd-development/etcd:v3.5.17';
 
 async function containers(started: StartedTestContainer[]): Promise<Env> {
   const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
   const { MongoDBContainer } = await import('@testcontainers/mongodb');
   const { RabbitMQContainer } = await import('@testcontainers/rabbitmq');
   const { GenericContainer, Wait } = await import('testcontainers');
-  const [postgres, mongo, rabbit, mail] = await Promise.all([
+  const [postgres, mongo, rabbit, mail, etcd] = await Promise.all([
     new PostgreSqlContainer('postgres:17-alpine').withUsername('app').withPassword('app').withDatabase('users_test').start(),
     new MongoDBContainer('mongo:8').start(),
     new RabbitMQContainer('rabbitmq:4-management').withEnvironment({ RABBITMQ_DEFAULT_USER: 'app', RABBITMQ_DEFAULT_PASS: 'app' }).start(),
     new GenericContainer('axllent/mailpit:latest').withExposedPorts(1025, 8025).withWaitStrategy(Wait.forListeningPorts()).start(),
+    new GenericContainer(etcdImage)
+      .withCommand(['/usr/local/bin/etcd', '--name=test', '--data-dir=/etcd-data', '--listen-client-urls=http://0.0.0.0:2379', '--advertise-client-urls=http://127.0.0.1:2379'])
+      .withExposedPorts(2379)
+      .withWaitStrategy(Wait.forHttp('/health', 2379).forResponsePredicate((body) => body.includes('"health":"true"')))
+      .start(),
   ]);
-  started.push(postgres, mongo, rabbit, mail);
+  started.push(postgres, mongo, rabbit, mail, etcd);
   await postgres.exec(['psql', '-U', 'app', '-d', 'users_test', '-c', 'CREATE DATABASE orders_test']);
-  const ids: Record<Component, string> = { postgres: postgres.getId(), mongo: mongo.getId(), rabbitmq: rabbit.getId(), smtp: mail.getId() };
+  const ids: Record<Component, string> = { postgres: postgres.getId(), mongo: mongo.getId(), rabbitmq: rabbit.getId(), smtp: mail.getId(), etcd: etcd.getId() };
   return {
     TEST_INFRA_KIND: 'containers',
     TEST_CONTAINER_IDS: JSON.stringify(ids),
@@ -81,6 +90,7 @@ async function containers(started: StartedTestContainer[]): Promise<Env> {
     SMTP_PORT: String(mail.getMappedPort(1025)),
     SMTP_API_URL: `http://${mail.getHost()}:${mail.getMappedPort(8025)}`,
     SMTP_API: 'mailpit',
+    ETCD_HOSTS: `http://${etcd.getHost()}:${etcd.getMappedPort(2379)}`,
   };
 }
 

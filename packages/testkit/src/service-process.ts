@@ -33,7 +33,9 @@ export async function freePort(): Promise<number> {
 export function spawnService(service: string, env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [path.join(repoRoot, service, 'dist/src/main.js')], {
     cwd: path.join(repoRoot, service),
-    env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
+    // Static discovery unless a test asks for the registry: a suite wires its services by URL, and
+    // must not find another suite's instances in the shared etcd.
+    env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', DISCOVERY: 'static', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

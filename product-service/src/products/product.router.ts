@@ -1,5 +1,5 @@
 import { ApiRouter, isAdmin } from '@oip/platform';
-import { CreateProductBody, ListProductsQuery, ProductIdParams, ProductPage, ProductView, UpdateProductBody } from './product.schemas';
+import { CreateProductBody, ListProductsQuery, ProductIdParams, ProductPage, ProductView, ReplaceProductBody, UpdateProductBody } from './product.schemas';
 import type { ProductService } from './product.service';
 
 /** HTTP entry points: parse (by the route spec), call one service method, answer. */
@@ -19,6 +19,10 @@ export function productRouter(service: ProductService): ApiRouter {
     )
     .route(
       { method: 'patch', path: '/products/:id', summary: 'Change a product (not its SKU)', access: 'admin', params: ProductIdParams, body: UpdateProductBody, response: ProductView, errors: [404, 409] },
+      ({ params, body }) => service.update(params.id, body),
+    )
+    .route(
+      { method: 'put', path: '/products/:id', summary: 'Replace every editable field of a product (not its SKU)', access: 'admin', params: ProductIdParams, body: ReplaceProductBody, response: ProductView, errors: [404, 409] },
       ({ params, body }) => service.update(params.id, body),
     )
     .route(

@@ -48,6 +48,17 @@ export const UpdateProductBody = z
   .meta({ minProperties: 1 });
 export type UpdateProductInput = z.infer<typeof UpdateProductBody>;
 
+/** PUT: every field PATCH may change, all of them given; the SKU stays as created. */
+export const ReplaceProductBody = z.strictObject({
+  name: Name,
+  description: Description,
+  price: PriceInput,
+  currency: Currency,
+  category: Category,
+  active: z.boolean(),
+});
+export type ReplaceProductInput = z.infer<typeof ReplaceProductBody>;
+
 export const ProductIdParams = z.object({ id: EntityId });
 
 export const sortOptions = ['name', '-name', 'price', '-price', 'createdAt', '-createdAt'] as const;

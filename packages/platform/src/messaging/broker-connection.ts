@@ -1,4 +1,4 @@
-import amqp, { type ChannelModel } from 'amqplib';
+import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import type { Logger } from 'pino';
 
 /**
@@ -64,6 +64,22 @@ export class BrokerConnection {
       if (this.closing || this.connection !== connection) return;
       reopen().catch((error: unknown) => this.logger.warn({ err: error }, 'could not reopen a RabbitMQ channel'));
     }, 500).unref();
+  }
+
+  /**
+   * Runs `work` on a confirm channel of its own and closes it afterwards; deliveries left unacked
+   * on it go back to their queues. Fails when not connected.
+   */
+  async withChannel<T>(work: (channel: ConfirmChannel) => Promise<T>): Promise<T> {
+    if (!this.connection) throw new Error('not connected to RabbitMQ');
+    const channel = await this.connection.createConfirmChannel();
+    // A channel the broker closes emits 'error'; unheard, that would end the process.
+    channel.on('error', (error: unknown) => this.logger.warn({ err: error }, 'RabbitMQ channel error'));
+    try {
+      return await work(channel);
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
   }
 
   /** For the readiness check. */

@@ -43,7 +43,10 @@ export interface ConsumerOptions {
   stopTimeoutMs?: number;
 }
 
-const ATTEMPT_HEADER = 'x-attempt';
+/** Headers a message carries on its way through retries to the DLQ (read by DeadLetters). */
+export const ATTEMPT_HEADER = 'x-attempt';
+export const LAST_ERROR_HEADER = 'x-last-error';
+export const DEAD_LETTERED_AT_HEADER = 'x-dead-lettered-at';
 
 /**
  * Consumes one queue with bounded prefetch. A message is acknowledged only after its handler's
@@ -137,7 +140,7 @@ export class EventConsumer {
       // A message that breaks the contract will never succeed: straight to the DLQ.
       const reason = error instanceof EventContractError ? `${error.message}: ${error.issues.join('; ')}` : 'not JSON';
       this.logger.error({ reason, messageId: message.properties.messageId }, 'malformed event, dead-lettering');
-      await this.settle(channel, message, () => this.forward(channel, message, dlqOf(this.options.queue), reason));
+      await this.settle(channel, message, () => this.forward(channel, message, dlqOf(this.options.queue), reason, Number(message.properties.headers?.[ATTEMPT_HEADER] ?? 0) + 1));
       this.metrics?.eventsConsumed.inc({ type: 'unknown', outcome: 'dead_lettered' });
       this.metrics?.eventsDeadLettered.inc({ queue: this.options.queue, type: 'unknown' });
       return;
@@ -184,8 +187,10 @@ export class EventConsumer {
   }
 
   private forward(channel: ConfirmChannel, message: ConsumeMessage, queue: string, reason: string, attempt?: number): Promise<void> {
-    const headers: Record<string, unknown> = { ...message.properties.headers, 'x-last-error': reason.slice(0, 500) };
+    const headers: Record<string, unknown> = { ...message.properties.headers, [LAST_ERROR_HEADER]: reason.slice(0, 500) };
     if (attempt !== undefined) headers[ATTEMPT_HEADER] = attempt;
+    // When it gave up, for the operator reading the DLQ (the AMQP timestamp is the publish time).
+    if (queue === dlqOf(this.options.queue)) headers[DEAD_LETTERED_AT_HEADER] = new Date().toISOString();
     return new Promise((resolve, reject) => {
       channel.sendToQueue(
         queue,

@@ -3,3 +3,4 @@ export * from './consumer';
 export * from './publisher';
 export * from './topology';
 export * from './event-routing';
+export * from './dead-letters';

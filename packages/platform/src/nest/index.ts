@@ -10,3 +10,4 @@ export * from './auth';
 export * from './domain-events.transport';
 export * from './page-query.dto';
 export * from './input-rules.decorators';
+export * from './dead-letters.controller';

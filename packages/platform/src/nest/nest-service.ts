@@ -15,6 +15,7 @@ import { createLogger } from '../logger';
 import { createMetrics } from '../metrics';
 import { BrokerConnection } from '../messaging/broker-connection';
 import { EventPublisher } from '../messaging/publisher';
+import { Discovery } from '../registry/discovery';
 import { PinoNestLogger } from './pino-nest.logger';
 import { buildNestOpenApiDocument, type NestOpenApiInfo } from './openapi-document';
 import { ProblemExceptionFilter } from './problem-exception.filter';
@@ -71,11 +72,13 @@ export function nestService(definition: NestServiceDefinition): NestService {
     metricsAccess: { token: config.METRICS_TOKEN },
     trustedProxies: config.TRUSTED_PROXIES,
     broker,
+    discovery: new Discovery(config, definition.name, logger),
     publisher: new EventPublisher(broker, logger, metrics),
     requireBroker: () => broker,
   };
   kit.health.register('rabbitmq', () => broker.assertConnected());
   kit.health.register('token-revocations', () => kit.revocationFeed.assertSynced());
+  kit.discovery.registerHealthCheck(kit.health);
   let app: INestApplication | undefined;
 
   return {
@@ -87,6 +90,7 @@ export function nestService(definition: NestServiceDefinition): NestService {
       // connects in the background: an absent broker makes the service not ready, not dead.
       await kit.publisher.start();
       broker.start();
+      await kit.discovery.start();
       app = await createNestApp(definition, kit);
       if (definition.revocationSource) source = definition.revocationSource(app);
       // Before listening, so the first request already meets a loaded list (or a 503 if it cannot be had).
@@ -94,15 +98,19 @@ export function nestService(definition: NestServiceDefinition): NestService {
       answerClientErrorsAsProblems(app.getHttpServer() as Server);
       await app.listen(definition.port);
       const address = (app.getHttpServer() as Server).address();
-      logger.info({ port: typeof address === 'object' && address ? address.port : definition.port }, `${definition.name} listening`);
+      const port = typeof address === 'object' && address ? address.port : definition.port;
+      logger.info({ port }, `${definition.name} listening`);
+      kit.discovery.registerWhenReady(port, kit.health);
     },
     async stop() {
       kit.health.markDraining();
+      await kit.discovery.deregister();
       // Nest closes HTTP first (in-flight requests finish), then runs the shutdown hooks, where
       // TypeORM destroys its DataSource; the broker goes last.
       await app?.close();
       await kit.revocationFeed.stop();
       await broker.close();
+      await kit.discovery.stop();
     },
   };
 }

@@ -4,6 +4,7 @@ import { HealthRegistry } from '../health';
 import { BrokerConnection } from '../messaging/broker-connection';
 import { EventPublisher } from '../messaging/publisher';
 import { TokenVerification } from '../auth/jwt-verifier';
+import { Discovery } from '../registry/discovery';
 import { JwtAuthGuard, RolesGuard } from './auth/auth.guards';
 import { JwtStrategy } from './auth/jwt.strategy';
 import type { NestServiceKit } from './nest-service';
@@ -26,6 +27,7 @@ export class PlatformModule {
       { provide: BrokerConnection, useValue: kit.broker },
       { provide: EventPublisher, useValue: kit.publisher },
       { provide: TokenVerification, useValue: kit.tokens },
+      { provide: Discovery, useValue: kit.discovery },
     ];
     const auth: Provider[] = [JwtStrategy, { provide: APP_GUARD, useClass: JwtAuthGuard }, { provide: APP_GUARD, useClass: RolesGuard }];
     return { module: PlatformModule, global: true, providers: [...providers, ...auth], exports: providers.map((provider) => provider.provide) };
