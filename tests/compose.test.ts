@@ -112,12 +112,11 @@ describe('docker-compose.yml', () => {
 
   for (const service of services) {
     describe(service, () => {
-      it('When built, then it uses its own Dockerfile with the repository root as context', () => {
+      it('When built, then it uses the one Dockerfile with the repository root as context and its name and port as arguments', () => {
         const build = raw.services[service]?.build;
 
-        assert.equal(typeof build, 'object', `${service} must have build: { context, dockerfile }`);
-        assert.deepEqual(build, { context: '.', dockerfile: `${service}/Dockerfile` });
-        assert.ok(existsSync(path.join(repoRoot, service, 'Dockerfile')));
+        assert.equal(typeof build, 'object', `${service} must have build: { context, args }`);
+        assert.deepEqual(build, { context: '.', args: { SERVICE: service, PORT: String(appServices[service]) } });
       });
 
       it('When started, then it waits for its infrastructure to be healthy', () => {
@@ -213,30 +212,22 @@ describe('.env.example', () => {
   });
 });
 
-describe('Dockerfiles', () => {
-  const template = (service: AppService, text: string): string =>
-    text.replaceAll(service, '<service>').replace(/^ARG PORT=\d+$/m, 'ARG PORT=<port>');
+describe('Dockerfile', () => {
+  it('When a service is built, then its image runs that workspace\'s dist/src/main.js as node in production with a health check', () => {
+    const text = readRepoFile('Dockerfile');
 
-  it('When compared, then the six differ only in service name and port', () => {
-    const shapes = services.map((service) => template(service, readRepoFile(`${service}/Dockerfile`)));
-
-    for (const shape of shapes) assert.equal(shape, shapes[0]);
+    assert.match(text, /^FROM node:24-[a-z0-9-]+ AS runtime$/m);
+    assert.match(text, /^ARG SERVICE$/m);
+    assert.match(text, /^ARG PORT$/m);
+    assert.match(text, /ln -s "\$\{SERVICE\}\/dist\/src\/main\.js" main\.js/);
+    assert.match(text, /^USER node$/m);
+    assert.match(text, /NODE_ENV=production/);
+    assert.match(text, /HEALTHCHECK_URL=http:\/\/127\.0\.0\.1:\$\{PORT\}\/health\/ready/);
+    assert.match(text, /^HEALTHCHECK /m);
+    assert.match(text, /npm ci /);
+    assert.ok(text.trimEnd().endsWith('CMD ["node", "main.js"]'));
+    for (const service of services) assert.ok(!existsSync(path.join(repoRoot, service, 'Dockerfile')), `${service}/Dockerfile: one Dockerfile serves all`);
   });
-
-  for (const service of services) {
-    it(`When ${service} is built, then its image runs dist/src/main.js as node in production with a health check`, () => {
-      const text = readRepoFile(`${service}/Dockerfile`);
-
-      assert.match(text, /^FROM node:24-[a-z0-9-]+ AS runtime$/m);
-      assert.match(text, new RegExp(`^ARG SERVICE=${service}$`, 'm'));
-      assert.match(text, new RegExp(`^ARG PORT=${appServices[service]}$`, 'm'));
-      assert.match(text, /^USER node$/m);
-      assert.match(text, /NODE_ENV=production/);
-      assert.match(text, /^HEALTHCHECK /m);
-      assert.match(text, /npm ci /);
-      assert.ok(text.trimEnd().endsWith(`CMD ["node", "${service}/dist/src/main.js"]`));
-    });
-  }
 
   it('When the build context is sent, then dependencies, build output, local state and secrets stay out', () => {
     const ignored = readRepoFile('.dockerignore').split('\n').map((line) => line.trim());

@@ -2,7 +2,7 @@ import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
-import { AppError, authenticator, bearerToken, createHttpApp, fetchService, problem, sendProblem, type ServiceKit } from '@oip/platform';
+import { authErrors, authenticator, bearerToken, createHttpApp, ErrorCode, fetchService, problem, sendProblem, type ServiceKit } from '@oip/platform';
 import { deadLettersRouter } from './admin/dead-letters.router';
 import type { Config } from './config';
 import { docsRouter } from './docs/docs.router';
@@ -18,7 +18,7 @@ function verifyTokens(kit: ServiceKit): RequestHandler {
       return;
     }
     const token = bearerToken(req.header('authorization'));
-    if (!token) throw new AppError('unauthorized', 'AUTH.TOKEN_MISSING', 'A bearer token is required');
+    if (!token) throw authErrors.tokenMissing();
     await kit.verifyToken(token);
     next();
   };
@@ -62,7 +62,7 @@ export function buildApp(kit: ServiceKit, config: Config): Express {
         // Keyed on req.ip, the client address TRUSTED_PROXIES lets Express determine. A forwarded
         // header from an untrusted client is ignored on purpose, not a misconfiguration to warn of.
         validate: { xForwardedForHeader: false, forwardedHeader: false },
-        handler: (_req, res) => sendProblem(res, problem(429, 'RATE_LIMITED', 'Too many requests, slow down')),
+        handler: (_req, res) => sendProblem(res, problem(429, ErrorCode.REQUEST_RATE_LIMITED, 'Too many requests, slow down')),
       }),
     ],
     routes: [docsRouter(upstreams, picker, config.UPSTREAM_TIMEOUT_MS, [deadLetters]), registryRouter(kit, metricsAccess), express.Router().use('/api', api)],

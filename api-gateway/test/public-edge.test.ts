@@ -26,6 +26,8 @@ describe('api-gateway public edge', () => {
       INVENTORY_SERVICE_URL: url,
       NOTIFICATION_SERVICE_URL: url,
       JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
+      // Low enough for the last test to reach it, high enough for start-up probes and the others.
+      RATE_LIMIT_PER_MINUTE: '40',
     });
   });
 
@@ -49,5 +51,13 @@ describe('api-gateway public edge', () => {
 
     assert.equal(answer.status, 204);
     assert.deepEqual(arrived, ['POST /auth/logout']);
+  });
+
+  it('When a client exceeds the rate limit, then 429 with the same code the NestJS services use', async () => {
+    let answer = await request('GET', `${gateway.url}/no-such-route`);
+    for (let sent = 1; answer.status !== 429 && sent < 60; sent += 1) answer = await request('GET', `${gateway.url}/no-such-route`);
+
+    assert.equal(answer.status, 429);
+    assert.equal(answer.body['code'], 'REQUEST.RATE_LIMITED');
   });
 });

@@ -1,10 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { DeadLettersModule, PlatformModule, type NestServiceKit } from '@oip/platform/nest';
-import { OutboxModule } from '@oip/platform/outbox';
+import { DeadLettersModule, type NestServiceKit } from '@oip/platform/nest';
+import { postgresServiceModules } from '@oip/platform/typeorm';
 import type { Config } from './config';
 import { databaseOptions } from './database/database-options';
-import { HealthModule } from './health/health.module';
 import { ORDER_QUEUE } from './orders/orders.consumer';
 import { OrdersModule } from './orders/orders.module';
 
@@ -15,10 +13,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PlatformModule.forRoot(kit, config),
-        TypeOrmModule.forRoot(databaseOptions(config)),
-        OutboxModule.forRoot({ pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS }),
-        HealthModule,
+        ...postgresServiceModules(kit, config, databaseOptions(config)),
         OrdersModule,
         DeadLettersModule.forQueue(ORDER_QUEUE),
       ],

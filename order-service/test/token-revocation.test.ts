@@ -4,7 +4,7 @@ import { canStopInfrastructure, request, testInfra, waitFor, type JsonResponse, 
 import { Stack } from './support';
 
 /**
- * A role change or a deactivation takes effect within seconds everywhere (DESIGN "Identity"): the
+ * A role change or a deactivation takes effect within seconds everywhere (docs/architecture.md, "Tokens and revocation"): the
  * gateway and every service instance refuse the subject's tokens issued before the change, and
  * user administration trusts the database rather than the token's roles. Whole platform, real
  * processes, tokens from the real user-service.

@@ -1,11 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { PlatformModule, type NestServiceKit } from '@oip/platform/nest';
-import { OutboxModule } from '@oip/platform/outbox';
+import type { NestServiceKit } from '@oip/platform/nest';
+import { postgresServiceModules } from '@oip/platform/typeorm';
 import { AuthModule } from './auth/auth.module';
 import type { Config } from './config';
 import { databaseOptions } from './database/database-options';
-import { HealthModule } from './health/health.module';
 import { UsersModule } from './users/users.module';
 
 /** Built per process from the parsed config and the platform kit, so nothing reads process.env later. */
@@ -15,10 +13,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PlatformModule.forRoot(kit, config),
-        TypeOrmModule.forRoot(databaseOptions(config)),
-        OutboxModule.forRoot({ pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS }),
-        HealthModule,
+        ...postgresServiceModules(kit, config, databaseOptions(config)),
         UsersModule,
         AuthModule,
       ],

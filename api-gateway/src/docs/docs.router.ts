@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { buildOpenApiDocument, fetchService, openApiRoutes, problem, sendProblem, type ApiRouter, type InstancePicker } from '@oip/platform';
+import { buildOpenApiDocument, ErrorCode, fetchService, openApiRoutes, problem, sendProblem, type ApiRouter, type InstancePicker } from '@oip/platform';
 import type { Upstream } from '../routes';
 
 const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: { type: 'object', required: ['code', 'status', 'detail'] } } } });
@@ -55,7 +55,7 @@ export function docsRouter(services: readonly Upstream[], picker: InstancePicker
       const document = (await answer.json()) as Record<string, unknown>;
       res.json({ ...document, servers: [{ url: '/api' }] });
     } catch {
-      sendProblem(res, problem(503, 'UPSTREAM.UNAVAILABLE', `${service.name} is unavailable`));
+      sendProblem(res, problem(503, ErrorCode.UPSTREAM_UNAVAILABLE, `${service.name} is unavailable`));
     }
   });
   // The gateway's own /api routes (not proxied), documented from their route declarations.

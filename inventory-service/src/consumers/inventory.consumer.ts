@@ -1,10 +1,9 @@
 import { subscriptions } from '@oip/contracts';
-import { EventConsumer, type ServiceKit } from '@oip/platform';
+import { dispatchByType, EventConsumer, missingHandlers, type HandlerTable, type ServiceKit } from '@oip/platform';
 import { mongoIdempotency } from '@oip/platform/mongo';
 import type { Connection } from 'mongoose';
 import type { OrderStockService } from '../stock/order-stock.service';
 import type { StockService } from '../stock/stock.service';
-import { dispatchByType, missingHandlers, type HandlerTable } from './event-dispatcher';
 
 export const QUEUE = 'inventory-service';
 
@@ -31,7 +30,7 @@ export function inventoryConsumer(
   return new EventConsumer(
     kit.requireBroker(),
     kit.logger,
-    { queue: QUEUE, types, handler: dispatchByType(handlers), idempotency: mongoIdempotency(db), ...options },
+    { queue: QUEUE, types, handler: dispatchByType(QUEUE, handlers), idempotency: mongoIdempotency(db), ...options },
     kit.metrics,
   );
 }

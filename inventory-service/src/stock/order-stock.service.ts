@@ -1,5 +1,5 @@
 import { createEvent, deterministicEventId, type CloudEvent, type EventData, type EventType } from '@oip/contracts';
-import { currentContext, type EventPublisher } from '@oip/platform';
+import { contextCausation, type EventPublisher } from '@oip/platform';
 import type { Logger } from 'pino';
 import { isStockError } from './stock.errors';
 import type { StockService } from './stock.service';
@@ -100,13 +100,11 @@ export class OrderStockService {
   }
 
   private async publish<T extends EventType>(type: T, data: EventData<T>, orderId: string): Promise<void> {
-    const context = currentContext();
     const event: CloudEvent<T> = createEvent(type, data, {
       source: SOURCE,
       subject: orderId,
       id: deterministicEventId(`${type}:${orderId}`),
-      ...(context?.requestId ? { correlationId: context.requestId } : {}),
-      ...(context?.causationId ? { causationId: context.causationId } : {}),
+      ...contextCausation(),
     });
     await this.publisher.publish(event);
   }

@@ -10,8 +10,8 @@ import { Schema, type Connection, type Model } from 'mongoose';
  * Holds are not kept in the record: a hold *is* its `reserve:<reference>` movement, and it is closed
  * by the one `close:<reference>` movement (a release or a deduction) that the unique operation key
  * allows. The record only counts them (`reserved`, `openHolds`), so it stays the same small size
- * however many orders wait to ship — each change rewrites it and copies it into the history, and
- * with the holds inside that cost grew with every open order (bench/README.md).
+ * however many orders wait to ship: each change rewrites it and copies it into the history
+ * (docs/decisions/0005-holds-in-the-history.md).
  */
 export interface StockRecord {
   _id: string;
@@ -79,9 +79,7 @@ const stockSchema = new Schema<StockRecord>(
     toJSON: {
       transform: (_doc, ret: Record<string, unknown>) => {
         const view: Record<string, unknown> = { ...ret };
-        // Records written before holds moved into the history carry `holds` and no `openHolds`.
-        if (view['openHolds'] === undefined) view['openHolds'] = Array.isArray(view['holds']) ? view['holds'].length : 0;
-        for (const field of ['_id', '__v', 'outbox', 'outboxPending', 'version', 'holds']) delete view[field];
+        for (const field of ['_id', '__v', 'outbox', 'outboxPending', 'version']) delete view[field];
         return view;
       },
     },

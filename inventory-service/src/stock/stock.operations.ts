@@ -1,4 +1,4 @@
-import { createEvent, deterministicEventId, type CloudEvent } from '@oip/contracts';
+import { createEvent, deterministicEventId, type Causation, type CloudEvent } from '@oip/contracts';
 import type { StateOf } from '@oip/platform/mongo';
 import { stockErrors } from './stock.errors';
 import type { StockRecord } from './stock.model';
@@ -74,9 +74,8 @@ export function opKeyOf(operation: StockOperation, nextVersion: number, holdClos
 }
 
 function stateOf(record: StockRecord): StockState {
-  // Records written before holds moved into the history carry `holds` and no `openHolds`.
-  const { _id: _id, version: _version, holds, ...state } = record as StockRecord & { holds?: unknown[] };
-  return { ...state, openHolds: state.openHolds ?? holds?.length ?? 0 };
+  const { _id: _id, version: _version, ...state } = record;
+  return state;
 }
 
 /**
@@ -88,14 +87,14 @@ export function decide(
   current: StockRecord,
   operation: StockOperation,
   now: Date,
-  correlation?: { correlationId?: string | undefined; causationId?: string | undefined },
+  causation?: Causation,
   reservation?: Reservation | null,
 ): Outcome {
   const productId = current.productId;
   const base = stateOf(current);
   const nextVersion = current.version + 1;
   const change = (next: StockState, delta: number, reservedDelta: number, extra: { reason?: string; reference?: string } = {}, holdClosed = false): Outcome => {
-    const withLow = withLowStockEvent(current, { ...next, available: next.onHand - next.reserved, updatedAt: now }, nextVersion, now, correlation);
+    const withLow = withLowStockEvent(current, { ...next, available: next.onHand - next.reserved, updatedAt: now }, nextVersion, now, causation);
     return { kind: 'change', next: withLow, movement: { opKey: opKeyOf(operation, nextVersion, holdClosed), kind: operation.kind, delta, reservedDelta, ...extra } };
   };
 
@@ -166,7 +165,7 @@ function withLowStockEvent(
   next: StockState,
   nextVersion: number,
   now: Date,
-  correlation?: { correlationId?: string | undefined; causationId?: string | undefined },
+  causation?: Causation,
 ): StockState {
   const crossed = current.available >= current.lowStockThreshold && next.available < next.lowStockThreshold;
   if (!crossed || !next.active) return next;
@@ -178,8 +177,7 @@ function withLowStockEvent(
       subject: current.productId,
       id: deterministicEventId(`stock_low:${current.productId}:${nextVersion}`),
       time: now,
-      ...(correlation?.correlationId ? { correlationId: correlation.correlationId } : {}),
-      ...(correlation?.causationId ? { causationId: correlation.causationId } : {}),
+      ...causation,
     },
   );
   return { ...next, outbox: [...next.outbox, event] };

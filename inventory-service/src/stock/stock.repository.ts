@@ -1,3 +1,4 @@
+import type { Causation } from '@oip/contracts';
 import { ClaimRejectedError, DocumentContendedError, isDuplicateKey, VersionedCollection, type StringIdCollection } from '@oip/platform/mongo';
 import { isStockError, stockErrors } from './stock.errors';
 import type { MovementRecord, StockModels, StockRecord } from './stock.model';
@@ -11,17 +12,12 @@ export interface ApplyResult {
   held?: boolean;
 }
 
-export interface Correlation {
-  correlationId?: string | undefined;
-  causationId?: string | undefined;
-}
-
 /**
  * The only file that touches mongoose for stock. Every change is committed by one atomic write —
  * the insert of its movement, keyed `<productId>:<version>` and unique per operation key — after
  * the rules (stock.operations.ts) approved it against the version it was computed from. A plain
  * conditional `updateOne` would be enough on MongoDB, but FerretDB 1.x applies those non-atomically
- * (see VersionedCollection for the measurements), so the movement insert is the commit point on both.
+ * (docs/decisions/0003-commit-by-unique-insert.md), so the movement insert is the commit point on both.
  */
 export class StockRepository {
   private readonly versioned: VersionedCollection<StockRecord>;
@@ -50,13 +46,13 @@ export class StockRepository {
     return this.versioned.read(productId);
   }
 
-  async apply(productId: string, operation: StockOperation, correlation?: Correlation): Promise<ApplyResult> {
+  async apply(productId: string, operation: StockOperation, causation?: Causation): Promise<ApplyResult> {
     const closes = operation.kind === 'release' || operation.kind === 'deduct';
     try {
       return await this.versioned.update<ApplyResult>(productId, async (current) => {
         if (!current) throw stockErrors.notFound(productId);
         const reservation = closes ? await this.reservationOf(productId, operation.reference) : undefined;
-        const outcome = decide(current, operation, new Date(), correlation, reservation);
+        const outcome = decide(current, operation, new Date(), causation, reservation);
         if (outcome.kind === 'unchanged') return { kind: 'unchanged', result: { stock: current, applied: false } };
         return {
           kind: 'change',

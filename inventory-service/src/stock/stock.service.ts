@@ -1,5 +1,5 @@
 import type { EventData } from '@oip/contracts';
-import { currentContext, type ProductLookupClient } from '@oip/platform';
+import { contextCausation, type ProductLookupClient } from '@oip/platform';
 import { stockErrors } from './stock.errors';
 import type { StockOperation } from './stock.operations';
 import type { ApplyResult, StockRepository } from './stock.repository';
@@ -9,11 +9,6 @@ export type View = Record<string, unknown>;
 /** Something to wake when events were written (the outbox relay). */
 export interface OutboxNudge {
   nudge(): void;
-}
-
-function correlation() {
-  const context = currentContext();
-  return { correlationId: context?.requestId, causationId: context?.causationId };
 }
 
 /** Stock keeping use cases, shared by the admin API and the event consumers. */
@@ -90,7 +85,7 @@ export class StockService {
 
   /** Applies one operation; the answer says whether it took effect now or had already. */
   async apply(productId: string, operation: StockOperation): Promise<ApplyResult> {
-    const result = await this.repository.apply(productId, operation, correlation());
+    const result = await this.repository.apply(productId, operation, contextCausation());
     if (result.applied && result.stock.outbox.length > 0) this.outbox.nudge();
     return result;
   }

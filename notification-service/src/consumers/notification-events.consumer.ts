@@ -1,21 +1,15 @@
 import { subscriptions } from '@oip/contracts';
-import { EventConsumer, handlerIsIdempotent, type ServiceKit } from '@oip/platform';
+import { EventConsumer, handlerIsIdempotent, routeEvents, type ServiceKit } from '@oip/platform';
 import type { NotificationService } from '../notifications/notifications.service';
 import { isNotifiable } from '../notifications/templates';
 
 export const QUEUE = 'notification-service';
 
-/** An event of a type we are not subscribed to: retried, then dead-lettered, never acked silently. */
-export class UnhandledEventTypeError extends Error {
-  readonly code = 'EVENT.UNHANDLED_TYPE';
-}
-
 /**
  * Thin: the platform consumer has validated the event against its contract; this narrows it to the
  * types we handle and hands it to the service. No per-event idempotency record: the notification's
- * unique (eventId, recipient) index and its send-attempt claim already make a redelivery harmless,
- * and the record cost five MongoDB round trips per event — the largest share of the saga's load on
- * the benchmark (bench/README.md).
+ * unique (eventId, recipient) index and its send-attempt claim already make a redelivery harmless
+ * without the record's extra round trips.
  */
 export function notificationEventsConsumer(
   kit: ServiceKit,
@@ -29,10 +23,7 @@ export function notificationEventsConsumer(
       queue: QUEUE,
       types: subscriptions[QUEUE],
       idempotency: handlerIsIdempotent,
-      handler: async (event) => {
-        if (!isNotifiable(event)) throw new UnhandledEventTypeError(`notification-service does not handle ${event.type} (event ${event.id})`);
-        await service.handleEvent(event);
-      },
+      handler: routeEvents(QUEUE, (event) => (isNotifiable(event) ? service.handleEvent(event) : undefined)),
       ...options,
     },
     kit.metrics,

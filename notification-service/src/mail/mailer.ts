@@ -30,14 +30,14 @@ export class PermanentMailError extends Error {
 export const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 } as const;
 export const MAX_SEND_MS = SMTP_TIMEOUTS.connectionTimeout + SMTP_TIMEOUTS.greetingTimeout + SMTP_TIMEOUTS.socketTimeout;
 
+/** SMTP connections in the pool, and so the number of sends under way at once. */
+export const MAX_CONNECTIONS = 5;
+
 /**
  * The SMTP side: a pooled nodemailer transport built from config. It is not verified at boot —
  * the mail server being down must not stop the service from storing notifications; sends fail,
  * are retried, and readiness does not depend on SMTP.
  */
-/** SMTP connections in the pool, and so the number of sends under way at once. */
-export const MAX_CONNECTIONS = 5;
-
 export class Mailer {
   private readonly transport: nodemailer.Transporter<SMTPPool.SentMessageInfo, SMTPPool.Options>;
   private readonly connections = new Semaphore(MAX_CONNECTIONS);

@@ -1,4 +1,4 @@
-import { AppError } from '@oip/platform';
+import { AppError, EventInProgressError } from '@oip/platform';
 
 /** Domain errors of notifications, with stable codes; the platform maps their kind to a status. */
 export const notificationErrors = {
@@ -8,15 +8,10 @@ export const notificationErrors = {
 };
 
 /**
- * Another delivery of the same event holds the notification's send lease right now. Thrown from
- * the event handler so the consumer retries later, by when the holder has finished (or its lease
- * has expired and the notification can be claimed again). The platform's `EVENT.IN_PROGRESS` code
- * makes the consumer wait without spending a retry: a lease (60 s) can outlast the whole retry
- * budget, and a notification whose holder died must not be dead-lettered unsent.
+ * Another delivery of the same event holds the notification's send lease (60 s) right now: the
+ * consumer tries again later, by when the holder has finished or its lease has expired.
  */
-export class NotificationBusyError extends Error {
-  readonly code = 'EVENT.IN_PROGRESS';
-}
+export class NotificationBusyError extends EventInProgressError {}
 
 /** The SMTP attempt failed and will be retried: thrown so the consumer redelivers with backoff. */
 export class MailDeliveryError extends Error {

@@ -1,4 +1,4 @@
-import { ApiRouter, AppError, type AuthenticatedUser } from '@oip/platform';
+import { ApiRouter, authErrors, type AuthenticatedUser } from '@oip/platform';
 import { ListNotificationsQuery, NotificationDetail, NotificationIdParams, NotificationPage } from './notifications.schemas';
 import type { NotificationService } from './notifications.service';
 
@@ -33,6 +33,6 @@ export function notificationsRouter(service: NotificationService): ApiRouter {
 
 /** Non-public routes always have a caller; this only satisfies the type. */
 function caller(user: AuthenticatedUser | undefined): AuthenticatedUser {
-  if (!user) throw new AppError('unauthorized', 'AUTH.TOKEN_MISSING', 'A bearer token is required');
+  if (!user) throw authErrors.tokenMissing();
   return user;
 }

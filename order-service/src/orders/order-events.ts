@@ -1,13 +1,8 @@
-import { createEvent, deterministicEventId, type CloudEvent, type EventData, type EventType } from '@oip/contracts';
+import { createEvent, deterministicEventId, type Causation, type CloudEvent, type EventData, type EventType } from '@oip/contracts';
 import type { OrderStatus } from './order-status';
 import type { OrderRecord } from './order-view';
 
 export const EVENT_SOURCE = '/order-service';
-
-export interface Causation {
-  correlationId?: string | undefined;
-  causationId?: string | undefined;
-}
 
 /**
  * The order's events, built from the order as stored. Each type happens at most once per order
@@ -19,8 +14,7 @@ function orderEvent<T extends EventType>(type: T, order: OrderRecord, data: Even
     source: EVENT_SOURCE,
     subject: order.id,
     id: deterministicEventId(variant ? `${type}:${order.id}:${variant}` : `${type}:${order.id}`),
-    ...(causation.correlationId ? { correlationId: causation.correlationId } : {}),
-    ...(causation.causationId ? { causationId: causation.causationId } : {}),
+    ...causation,
   });
 }
 

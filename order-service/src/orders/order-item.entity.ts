@@ -1,5 +1,5 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
-import { OrderEntity } from './order.entity';
+import type { OrderEntity } from './order.entity';
 
 /** A line of an order, with the product's name and price as they were when the order was placed. */
 @Entity({ name: 'order_items' })
@@ -13,11 +13,11 @@ export class OrderItemEntity {
   @Column({ name: 'order_id', type: 'uuid' })
   orderId!: string;
 
-  @ManyToOne(() => OrderEntity, (order) => order.items, { onDelete: 'CASCADE' })
+  @ManyToOne('OrderEntity', (order: OrderEntity) => order.items, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'order_id', foreignKeyConstraintName: 'order_items_order_fk' })
   order!: Relation<OrderEntity>;
 
-  /** Product ids are product-service's (MongoDB ObjectIds), not UUIDs, and not a foreign key here. */
+  /** Product ids are product-service's, not a foreign key here (text: this table does not own their format). */
   @Column({ name: 'product_id', type: 'text' })
   productId!: string;
 

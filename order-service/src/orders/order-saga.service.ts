@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CloudEvent } from '@oip/contracts';
+import type { Causation, CloudEvent } from '@oip/contracts';
 import type { Logger } from '@oip/platform';
 import { LOGGER } from '@oip/platform/nest';
-import { orderCancelled, orderConfirmed, orderRejected, orderRelease, type Causation } from './order-events';
+import { orderCancelled, orderConfirmed, orderRejected, orderRelease } from './order-events';
 import { checkTransition } from './order-status';
 import type { OrderRecord } from './order-view';
 import type { StockOutcome } from './order.entity';

@@ -32,8 +32,3 @@ export function checkTransition(from: OrderStatus, to: OrderStatus, actor: Actor
   if (!allowedActors) return 'illegal';
   return allowedActors.includes(actor) ? 'allowed' : 'forbidden';
 }
-
-/** States from which nothing can change any more. */
-export function isFinal(status: OrderStatus): boolean {
-  return Object.keys(transitions[status]).length === 0;
-}

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { formatMinorUnits, parseMinorUnits } from './money';
+import { formatMinorUnits, parseMinorUnits } from '@oip/contracts';
+import { PageOf } from '@oip/platform/nest';
 import { CANCEL_REASONS, ORDER_STATUSES, type CancelReason, type OrderStatus } from './order-status';
 import type { StockOutcome } from './order.entity';
 
@@ -85,19 +86,7 @@ export class OrderView {
   version!: number;
 }
 
-export class OrderPage {
-  @ApiProperty({ type: [OrderView] })
-  items!: OrderView[];
-
-  @ApiProperty({ example: 1 })
-  page!: number;
-
-  @ApiProperty({ example: 20 })
-  limit!: number;
-
-  @ApiProperty({ example: 42 })
-  total!: number;
-}
+export class OrderPage extends PageOf(OrderView) {}
 
 export function toOrderView(order: OrderRecord): OrderView {
   return {

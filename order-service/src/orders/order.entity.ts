@@ -8,10 +8,9 @@ import {
   PrimaryGeneratedColumn,
   Unique,
   UpdateDateColumn,
-  VersionColumn,
   type Relation,
 } from 'typeorm';
-import { OrderItemEntity } from './order-item.entity';
+import type { OrderItemEntity } from './order-item.entity';
 import type { CancelReason, OrderStatus } from './order-status';
 
 export type StockOutcome = 'RESERVED' | 'REJECTED';
@@ -69,10 +68,14 @@ export class OrderEntity {
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 
-  /** Optimistic locking: a status change made from a stale read fails instead of overwriting. */
-  @VersionColumn({ default: 1 })
+  /**
+   * Counts status changes (each UPDATE in orders.repository.ts adds one). It guards nothing: a change
+   * from a stale read fails because that UPDATE also requires the status it was read in.
+   */
+  @Column({ type: 'integer', default: 1 })
   version!: number;
 
-  @OneToMany(() => OrderItemEntity, (item) => item.order, { cascade: ['insert'] })
+  // By entity name, so the two entity files need not import each other at run time.
+  @OneToMany('OrderItemEntity', (item: OrderItemEntity) => item.order, { cascade: ['insert'] })
   items!: Relation<OrderItemEntity[]>;
 }

@@ -1,4 +1,4 @@
-import { AppError } from '@oip/platform';
+import { AppError, ErrorCode } from '@oip/platform';
 import type { OrderStatus } from './order-status';
 
 /** The orders capability's domain errors, by stable code; the platform filter maps them to problem+json. */
@@ -24,5 +24,5 @@ export const OrderErrors = {
   idempotencyKeyReused: () =>
     new AppError('conflict', 'ORDER.IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for an order with other items'),
   invalidIdempotencyKey: () =>
-    new AppError('validation', 'REQUEST.INVALID', 'The request is not valid', { 'Idempotency-Key': 'must be 1 to 200 visible ASCII characters' }),
+    new AppError('validation', ErrorCode.REQUEST_INVALID, 'The request is not valid', { 'Idempotency-Key': 'must be 1 to 200 visible ASCII characters' }),
 };

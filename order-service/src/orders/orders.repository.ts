@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { CloudEvent } from '@oip/contracts';
 import { enqueueEvent, OUTBOX_TABLE, transactionManager } from '@oip/platform/outbox';
-import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { isUniqueViolation } from '@oip/platform/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { OrderItemEntity } from './order-item.entity';
 import type { CancelReason, OrderStatus } from './order-status';
 import type { OrderLineRecord, OrderRecord } from './order-view';
@@ -261,10 +262,4 @@ export class OrdersRepository {
         .map((item) => ({ productId: item.productId, name: item.name, unitPrice: item.unitPrice, quantity: item.quantity })),
     }));
   }
-}
-
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const driverError = error.driverError as { code?: string; constraint?: string };
-  return driverError.code === '23505' && driverError.constraint === constraint;
 }

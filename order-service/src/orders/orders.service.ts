@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { currentContext, ProductLookupClient, type AuthenticatedUser, type Logger, type ProductLookup } from '@oip/platform';
+import { formatMinorUnits, parseMinorUnits } from '@oip/contracts';
+import { contextCausation, ProductLookupClient, type AuthenticatedUser, type Logger, type ProductLookup } from '@oip/platform';
 import { LOGGER } from '@oip/platform/nest';
 import type { CreateOrderDto } from './dto/create-order.dto';
-import { MAX_PAGE_SIZE } from '@oip/platform/nest';
 import type { ListOrdersQuery, PageQuery } from './dto/list-orders.query';
-import { formatMinorUnits, MAX_MINOR_UNITS, orderTotal, parseMinorUnits } from './money';
+import { MAX_MINOR_UNITS, orderTotal } from './money';
 import { eventOfChange, orderCreated } from './order-events';
 import { checkTransition, ORDER_STATUSES, type Actor, type OrderStatus } from './order-status';
 import { toOrderView, type OrderLineRecord, type OrderPage, type OrderRecord, type OrderView } from './order-view';
@@ -67,7 +67,7 @@ export class OrdersService {
       items: lines.map(({ productId, name, unitPrice, quantity }) => ({ productId, name, unitPrice, quantity })),
     };
     try {
-      await this.orders.createWithEvent(order, orderCreated(order, { correlationId: currentContext()?.requestId }));
+      await this.orders.createWithEvent(order, orderCreated(order, contextCausation()));
     } catch (error) {
       if (!(error instanceof IdempotencyKeyTaken) || !key) throw error;
       // A concurrent request with the same key committed first: answer with its order.
@@ -115,7 +115,7 @@ export class OrdersService {
       const actor = this.actorOf(caller, order);
       judge(order.status, to, actor);
       const from = order.status;
-      const causation = { correlationId: currentContext()?.requestId };
+      const causation = contextCausation();
       const changed = await this.orders.transition(
         id,
         from,
@@ -135,9 +135,8 @@ export class OrdersService {
   }
 
   private async page(filter: OrderFilter, query: PageQuery): Promise<OrderPage> {
-    const limit = Math.min(query.limit, MAX_PAGE_SIZE);
-    const { items, total } = await this.orders.list(filter, query.page, limit);
-    return { items: items.map(toOrderView), page: query.page, limit, total };
+    const { items, total } = await this.orders.list(filter, query.page, query.limit);
+    return { items: items.map(toOrderView), page: query.page, limit: query.limit, total };
   }
 
   /** Admins act as admins on any order; the customer as owner on their own; others not at all (403). */

@@ -32,15 +32,21 @@ export interface CloudEvent<T extends EventType = EventType> {
 /** Any event, narrowed by `type`. */
 export type AnyCloudEvent = { [T in EventType]: CloudEvent<T> }[EventType];
 
-export interface EventOptions {
+/** Which request or event led to an event: the chain a trace follows across services. */
+export interface Causation {
+  /** The originating request's id, carried unchanged through every event it leads to. */
+  correlationId?: string | undefined;
+  /** The id of the event whose handling published this one. */
+  causationId?: string | undefined;
+}
+
+export interface EventOptions extends Causation {
   /** The producing service, e.g. `/order-service`. */
   source: string;
   /** The aggregate the event is about (order id, product id, ...). */
   subject: string;
   /** Deterministic id for events that answer another event; random otherwise. */
   id?: string;
-  correlationId?: string;
-  causationId?: string;
   time?: Date;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Email } from './email';
+import { Money } from './money';
 
 /**
  * The data of every domain event, by type. One schema per event type is the contract between
@@ -7,8 +8,6 @@ import { Email } from './email';
  * new event type. Consumers must tolerate fields they do not know, so objects are not strict.
  */
 
-/** Money travels as a decimal string ("12.50"), never a binary float. */
-export const Money = z.string().regex(/^\d{1,12}(\.\d{1,4})?$/, 'a decimal string such as "12.50"');
 export const Currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as "EUR"');
 const Id = z.string().min(1).max(64);
 const Quantity = z.number().int().positive();

@@ -28,6 +28,47 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * The codes the platform itself answers with, in one table so that the gateway, the Express
+ * services and the NestJS services cannot drift apart (a service's own codes live in its
+ * `*.errors.ts`). Clients match on these strings; change one only with the API's version.
+ */
+export const ErrorCode = {
+  AUTH_TOKEN_MISSING: 'AUTH.TOKEN_MISSING',
+  AUTH_INVALID_TOKEN: 'AUTH.INVALID_TOKEN',
+  AUTH_UNAUTHORIZED: 'AUTH.UNAUTHORIZED',
+  AUTH_FORBIDDEN: 'AUTH.FORBIDDEN',
+  AUTH_JWKS_UNAVAILABLE: 'AUTH.JWKS_UNAVAILABLE',
+  AUTH_REVOCATIONS_UNAVAILABLE: 'AUTH.REVOCATIONS_UNAVAILABLE',
+  REQUEST_INVALID: 'REQUEST.INVALID',
+  REQUEST_MALFORMED: 'REQUEST.MALFORMED',
+  REQUEST_TOO_LARGE: 'REQUEST.TOO_LARGE',
+  REQUEST_TOO_DEEP: 'REQUEST.TOO_DEEP',
+  REQUEST_HEADERS_TOO_LARGE: 'REQUEST.HEADERS_TOO_LARGE',
+  REQUEST_TIMEOUT: 'REQUEST.TIMEOUT',
+  REQUEST_UNSUPPORTED_MEDIA_TYPE: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+  REQUEST_CONFLICT: 'REQUEST.CONFLICT',
+  REQUEST_RATE_LIMITED: 'REQUEST.RATE_LIMITED',
+  ROUTE_NOT_FOUND: 'ROUTE.NOT_FOUND',
+  ROUTE_METHOD_NOT_ALLOWED: 'ROUTE.METHOD_NOT_ALLOWED',
+  SERVICE_OVERLOADED: 'SERVICE.OVERLOADED',
+  DEPENDENCY_UNAVAILABLE: 'DEPENDENCY.UNAVAILABLE',
+  UPSTREAM_UNAVAILABLE: 'UPSTREAM.UNAVAILABLE',
+  UPSTREAM_TIMEOUT: 'UPSTREAM.TIMEOUT',
+  EVENT_IN_PROGRESS: 'EVENT.IN_PROGRESS',
+  EVENT_UNHANDLED_TYPE: 'EVENT.UNHANDLED_TYPE',
+  INTERNAL: 'INTERNAL',
+} as const;
+
+/** The platform's errors that more than one place raises. */
+export const authErrors = {
+  tokenMissing: () => new AppError('unauthorized', ErrorCode.AUTH_TOKEN_MISSING, 'A bearer token is required'),
+  invalidToken: (message: string) => new AppError('unauthorized', ErrorCode.AUTH_INVALID_TOKEN, message),
+  forbidden: (roles: readonly string[]) => new AppError('forbidden', ErrorCode.AUTH_FORBIDDEN, `This action needs the ${roles.join(' or ')} role`),
+  jwksUnavailable: () => new AppError('unavailable', ErrorCode.AUTH_JWKS_UNAVAILABLE, 'Cannot verify tokens right now'),
+  revocationsUnavailable: () => new AppError('unavailable', ErrorCode.AUTH_REVOCATIONS_UNAVAILABLE, 'Cannot verify tokens right now'),
+};
+
 export const statusOfKind: Record<ErrorKind, number> = {
   validation: 400,
   unauthorized: 401,
@@ -88,14 +129,14 @@ export function toProblem(error: unknown): { problem: Problem; expected: boolean
   const status = httpStatusOf(error);
   if (status !== undefined && status >= 400 && status < 500) {
     // body-parser and friends: malformed JSON, body too large, wrong content type.
-    const code = status === 413 ? 'REQUEST.TOO_LARGE' : status === 415 ? 'REQUEST.UNSUPPORTED_MEDIA_TYPE' : 'REQUEST.MALFORMED';
+    const code = status === 413 ? ErrorCode.REQUEST_TOO_LARGE : status === 415 ? ErrorCode.REQUEST_UNSUPPORTED_MEDIA_TYPE : ErrorCode.REQUEST_MALFORMED;
     const detail = status === 413 ? 'The request body is too large' : status === 415 ? 'Unsupported content type' : 'The request body is not valid JSON';
     return { problem: problem(status, code, detail), expected: true };
   }
   if (isDependencyUnavailable(error)) {
-    return { problem: problem(503, 'DEPENDENCY.UNAVAILABLE', 'A dependency is unavailable or overloaded; try again shortly'), expected: false };
+    return { problem: problem(503, ErrorCode.DEPENDENCY_UNAVAILABLE, 'A dependency is unavailable or overloaded; try again shortly'), expected: false };
   }
-  return { problem: problem(500, 'INTERNAL', 'An unexpected error occurred'), expected: false };
+  return { problem: problem(500, ErrorCode.INTERNAL, 'An unexpected error occurred'), expected: false };
 }
 
 const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '53300']);

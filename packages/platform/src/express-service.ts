@@ -7,7 +7,7 @@ import { closeServer, listen, runService, type Service } from './lifecycle';
 import { createLogger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { BrokerConnection } from './messaging/broker-connection';
-import { createJwtVerifier, type VerifyToken } from './auth/jwt-verifier';
+import { TokenVerification, type VerifyToken } from './auth/jwt-verifier';
 import { httpRevocationSource, RevocationFeed, type RevocationSource } from './auth/revocation-feed';
 import { revocationRetentionSeconds, TokenPolicy, TokenRevocations } from './auth/token-revocations';
 import type { MetricsAccess } from './http/metrics-access';
@@ -24,9 +24,10 @@ export interface ServiceKit {
   logger: Logger;
   metrics: Metrics;
   health: HealthRegistry;
+  /** The one way this process checks an access token (key lookup, options, policy). */
+  tokens: TokenVerification;
+  /** `tokens.verify`: the whole check, for Express routes and the gateway. */
   verifyToken: VerifyToken;
-  /** What every verifier checks beyond the signature, with this process's revocation list. */
-  tokenPolicy: TokenPolicy;
   /** Keeps the revocation list current (per-process queue + backfill from user-service). */
   revocationFeed: RevocationFeed;
   /** More requests than this at once are shed with 503 (MAX_CONCURRENT_REQUESTS). */
@@ -77,9 +78,10 @@ export interface ExpressService extends Service {
 export function tokenVerification(config: CommonConfig, broker: BrokerConnection | undefined, logger: Logger, source?: RevocationSource) {
   const revocations = new TokenRevocations(revocationRetentionSeconds(config.ACCESS_TOKEN_TTL_SECONDS));
   const tokenPolicy = new TokenPolicy(revocations, config.ACCESS_TOKEN_TTL_SECONDS);
+  const tokens = new TokenVerification({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, policy: tokenPolicy });
   return {
-    tokenPolicy,
-    verifyToken: createJwtVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, policy: tokenPolicy }),
+    tokens,
+    verifyToken: tokens.verify,
     revocationFeed: new RevocationFeed({ revocations, broker, logger, source: source ?? httpRevocationSource(config.JWKS_URL) }),
   };
 }

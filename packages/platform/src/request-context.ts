@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Causation } from '@oip/contracts';
 
 /**
  * The request id (HTTP) or correlation id (events) of the work in progress. Kept in async-local
@@ -18,4 +19,10 @@ export function runWithContext<T>(context: RequestContext, fn: () => T): T {
 
 export function currentContext(): RequestContext | undefined {
   return storage.getStore();
+}
+
+/** The ids an event published now carries: the request, or the event being handled, that caused it. */
+export function contextCausation(): Causation {
+  const context = storage.getStore();
+  return { correlationId: context?.requestId, causationId: context?.causationId };
 }

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import mongoose, { type Connection } from 'mongoose';
 import { assertTestDatabaseName, testInfra } from '@oip/testkit';
-import { EventInProgressError, mongoIdempotency } from '../src/mongo';
+import { EventInProgressError } from '../src/messaging';
+import { mongoIdempotency } from '../src/mongo';
 
 describe('mongoIdempotency against a real MongoDB-wire server', () => {
   let db: Connection;

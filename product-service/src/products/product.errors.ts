@@ -1,4 +1,4 @@
-import { AppError } from '@oip/platform';
+import { AppError, ErrorCode } from '@oip/platform';
 
 /** Domain errors of the catalogue, with stable codes; the platform maps their kind to a status. */
 export const productErrors = {
@@ -6,5 +6,5 @@ export const productErrors = {
   skuTaken: (sku: string) => new AppError('conflict', 'PRODUCT.SKU_TAKEN', `A product with SKU ${sku} already exists`),
   deleted: (id: string) => new AppError('conflict', 'PRODUCT.DELETED', `Product ${id} is deleted and cannot be changed`),
   priceRange: () =>
-    new AppError('validation', 'REQUEST.INVALID', 'Invalid request query', { 'query.minPrice': 'must not be greater than maxPrice' }),
+    new AppError('validation', ErrorCode.REQUEST_INVALID, 'Invalid request query', { 'query.minPrice': 'must not be greater than maxPrice' }),
 };

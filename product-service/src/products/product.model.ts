@@ -1,7 +1,6 @@
-import type { CloudEvent } from '@oip/contracts';
+import { formatMinorUnits, type CloudEvent } from '@oip/contracts';
 import { OUTBOX_INDEX } from '@oip/platform/mongo';
 import { Schema, type Connection, type Model } from 'mongoose';
-import { formatMinorUnits } from './price';
 
 /** A product as stored. `outbox` holds events not yet confirmed by the broker (document outbox). */
 export interface ProductRecord {

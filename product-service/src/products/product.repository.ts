@@ -63,8 +63,10 @@ export class ProductRepository {
     });
   }
 
-  /** Called by the outbox relay once the broker confirmed the event. */
-  /** False when the event was not there to remove (see DocumentOutboxOptions.remove). */
+  /**
+   * Called by the outbox relay once the broker confirmed the event; false when the event was not
+   * there to remove (see DocumentOutboxOptions.remove).
+   */
   removeOutboxEvent(id: string, eventId: string): Promise<boolean> {
     return this.versioned.update(id, (current) => {
       if (!current?.outbox.some((event: CloudEvent) => event.id === eventId)) return { kind: 'unchanged', result: false };

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createEvent, type CloudEvent, type EventData, type EventType } from '@oip/contracts';
-import { currentContext } from '@oip/platform';
+import { createEvent, formatMinorUnits, type CloudEvent, type EventData, type EventType } from '@oip/contracts';
+import { contextCausation } from '@oip/platform';
 import { productErrors } from './product.errors';
 import type { ProductRecord } from './product.model';
 import type { ProductRepository, ProductState } from './product.repository';
 import type { CreateProductInput, ListProductsInput, UpdateProductInput } from './product.schemas';
-import { formatMinorUnits, toMinorUnits } from './price';
+import { toMinorUnits } from './price';
 
 const SOURCE = '/product-service';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -22,8 +22,7 @@ export interface OutboxNudge {
 }
 
 function event<T extends EventType>(type: T, data: EventData<T>, subject: string): CloudEvent<T> {
-  const context = currentContext();
-  return createEvent(type, data, { source: SOURCE, subject, correlationId: context?.requestId, causationId: context?.causationId });
+  return createEvent(type, data, { source: SOURCE, subject, ...contextCausation() });
 }
 
 function stateOf(record: ProductRecord): ProductState {

@@ -73,7 +73,9 @@ export class AuthService {
   /** One use per refresh token: it is exchanged for a new pair in the same family. */
   async refresh(dto: RefreshTokenDto): Promise<TokenPair> {
     const next = newRefreshToken();
-    const result = await this.refreshTokens.rotate(hashOf(dto.refreshToken), { tokenHash: hashOf(next), expiresAt: this.refreshExpiry() });
+    const result = await this.refreshTokens.rotate(hashOf(dto.refreshToken), { tokenHash: hashOf(next), expiresAt: this.refreshExpiry() }, (id, manager) =>
+      this.users.findForSession(id, manager),
+    );
     switch (result.outcome) {
       case 'rotated':
         return this.pair(result.user, next);

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { UserRecord } from '../users/user-view';
-import { UserEntity } from '../users/user.entity';
 import { RefreshTokenEntity } from './refresh-token.entity';
 
 export interface NewRefreshToken {
@@ -32,8 +31,13 @@ export class RefreshTokensRepository {
   /**
    * Exchanges a token for its successor in one transaction. The presented row is locked, so two
    * concurrent exchanges of one token cannot both succeed: the second sees it used, i.e. a reuse.
+   * `userOf` reads the token's user inside that transaction (the users repository's read).
    */
-  rotate(presentedHash: string, next: Omit<NewRefreshToken, 'userId' | 'familyId'>): Promise<RotationResult> {
+  rotate(
+    presentedHash: string,
+    next: Omit<NewRefreshToken, 'userId' | 'familyId'>,
+    userOf: (userId: string, manager: EntityManager) => Promise<UserRecord | null>,
+  ): Promise<RotationResult> {
     return this.dataSource.transaction(async (manager): Promise<RotationResult> => {
       const token = await manager
         .getRepository(RefreshTokenEntity)
@@ -47,10 +51,7 @@ export class RefreshTokensRepository {
         return { outcome: 'reused' };
       }
       if (token.expiresAt.getTime() <= Date.now()) return { outcome: 'invalid' };
-      const user = await manager.findOne(UserEntity, {
-        where: { id: token.userId },
-        select: { id: true, email: true, name: true, roles: true, active: true, tokensValidAfter: true },
-      });
+      const user = await userOf(token.userId, manager);
       if (!user?.active) {
         await this.revokeFamily(manager, token.familyId);
         return { outcome: 'inactive' };
@@ -71,12 +72,21 @@ export class RefreshTokensRepository {
     return affected > 0;
   }
 
-  private async revokeFamily(manager: EntityManager, familyId: string): Promise<void> {
-    await manager
-      .createQueryBuilder()
-      .update(RefreshTokenEntity)
-      .set({ revokedAt: () => 'now()' })
-      .where('family_id = :familyId AND revoked_at IS NULL', { familyId })
-      .execute();
+  private revokeFamily(manager: EntityManager, familyId: string): Promise<void> {
+    return revokeWhere(manager, 'family_id', familyId);
   }
+}
+
+/** Revokes every refresh token of a user, inside the caller's transaction (an account deactivation). */
+export function revokeRefreshTokensOf(manager: EntityManager, userId: string): Promise<void> {
+  return revokeWhere(manager, 'user_id', userId);
+}
+
+async function revokeWhere(manager: EntityManager, column: 'family_id' | 'user_id', value: string): Promise<void> {
+  await manager
+    .createQueryBuilder()
+    .update(RefreshTokenEntity)
+    .set({ revokedAt: () => 'now()' })
+    .where(`${column} = :value AND revoked_at IS NULL`, { value })
+    .execute();
 }

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { PageOf } from '@oip/platform/nest';
 import { ROLES, type Role } from './roles';
 
 /** What a client ever sees of a user: never the password hash, never the active flag's internals. */
@@ -19,19 +20,7 @@ export class UserView {
   active!: boolean;
 }
 
-export class UserPage {
-  @ApiProperty({ type: [UserView] })
-  items!: UserView[];
-
-  @ApiProperty({ example: 1 })
-  page!: number;
-
-  @ApiProperty({ example: 20 })
-  limit!: number;
-
-  @ApiProperty({ example: 42 })
-  total!: number;
-}
+export class UserPage extends PageOf(UserView) {}
 
 /** The fields a user is read with; `passwordHash` is deliberately not among them. */
 export interface UserRecord {

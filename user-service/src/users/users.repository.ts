@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { CloudEvent } from '@oip/contracts';
 import type { Revocation } from '@oip/platform';
 import { enqueueEvent } from '@oip/platform/outbox';
-import { DataSource, MoreThan, QueryFailedError, type EntityManager } from 'typeorm';
-import { RefreshTokenEntity } from '../auth/refresh-token.entity';
+import { isUniqueViolation } from '@oip/platform/typeorm';
+import { DataSource, MoreThan, type EntityManager } from 'typeorm';
+import { revokeRefreshTokensOf } from '../auth/refresh-tokens.repository';
 import type { UserRecord } from './user-view';
 import { UserEntity } from './user.entity';
 import { UserErrors } from './users.errors';
@@ -60,6 +61,11 @@ export class UsersRepository {
     return this.users.findOne({ where: { id }, select: publicColumns });
   }
 
+  /** The user a refresh token starts a session for, read inside the rotation's transaction. */
+  findForSession(id: string, manager: EntityManager): Promise<UserRecord | null> {
+    return manager.findOne(UserEntity, { where: { id }, select: { ...publicColumns, tokensValidAfter: true } });
+  }
+
   /** The one read that includes the password hash: for checking a login, nothing else. */
   async findCredentialsByEmail(email: string): Promise<(UserRecord & { passwordHash: string }) | null> {
     return this.users
@@ -105,12 +111,7 @@ export class UsersRepository {
       if (!user) return null;
       if (!user.active) return user;
       await manager.update(UserEntity, { id }, { active: false, tokensValidAfter });
-      await manager
-        .createQueryBuilder()
-        .update(RefreshTokenEntity)
-        .set({ revokedAt: () => 'now()' })
-        .where('user_id = :id AND revoked_at IS NULL', { id })
-        .execute();
+      await revokeRefreshTokensOf(manager, id);
       await enqueueEvent(manager, event);
       return { ...user, active: false };
     });
@@ -131,9 +132,3 @@ export class UsersRepository {
 }
 
 const sameRoles = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && [...a].sort().join() === [...b].sort().join();
-
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const driverError = error.driverError as { code?: string; constraint?: string };
-  return driverError.code === '23505' && driverError.constraint === constraint;
-}

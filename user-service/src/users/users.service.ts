@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { createEvent } from '@oip/contracts';
-import { AppError, currentContext, type AuthenticatedUser, type Logger } from '@oip/platform';
+import { authErrors, contextCausation, type AuthenticatedUser, type Logger } from '@oip/platform';
 import { LOGGER, SERVICE_CONFIG } from '@oip/platform/nest';
 import type { Config } from '../config';
 import type { ListUsersQuery } from './dto/list-users.query';
-import { MAX_PAGE_SIZE } from '@oip/platform/nest';
 import type { RegisterDto } from './dto/register.dto';
 import type { SetRolesDto } from './dto/set-roles.dto';
 import { PasswordHasher } from './password-hasher';
@@ -38,7 +37,7 @@ export class UsersService {
     const event = createEvent(
       'user_registered',
       { userId: id, email: dto.email, name: dto.name },
-      { source: EVENT_SOURCE, subject: id, correlationId: currentContext()?.requestId },
+      { source: EVENT_SOURCE, subject: id, ...contextCausation() },
     );
     const user = await this.users.createWithEvent({ id, email: dto.email, name: dto.name, passwordHash, roles: ['user'] }, event);
     this.logger.info({ userId: id }, 'user registered');
@@ -54,9 +53,8 @@ export class UsersService {
 
   async list(caller: AuthenticatedUser, query: ListUsersQuery): Promise<UserPage> {
     await this.assertCurrentAdmin(caller);
-    const limit = Math.min(query.limit, MAX_PAGE_SIZE);
-    const { items, total } = await this.users.list(query.page, limit);
-    return { items: items.map(toUserView), page: query.page, limit, total };
+    const { items, total } = await this.users.list(query.page, query.limit);
+    return { items: items.map(toUserView), page: query.page, limit: query.limit, total };
   }
 
   /** New roles; a real change voids the user's older tokens everywhere (`user_roles_changed`). */
@@ -66,7 +64,7 @@ export class UsersService {
     const event = createEvent(
       'user_roles_changed',
       { userId: id, roles: dto.roles, tokensValidAfter: tokensValidAfter.toISOString() },
-      { source: EVENT_SOURCE, subject: id, correlationId: currentContext()?.requestId },
+      { source: EVENT_SOURCE, subject: id, ...contextCausation() },
     );
     const user = await this.users.setRoles(id, dto.roles, tokensValidAfter, event);
     if (!user) throw UserErrors.notFound(id);
@@ -81,7 +79,7 @@ export class UsersService {
     const event = createEvent(
       'user_deactivated',
       { userId: id, tokensValidAfter: tokensValidAfter.toISOString() },
-      { source: EVENT_SOURCE, subject: id, correlationId: currentContext()?.requestId },
+      { source: EVENT_SOURCE, subject: id, ...contextCausation() },
     );
     const user = await this.users.deactivate(id, tokensValidAfter, event);
     if (!user) throw UserErrors.notFound(id);
@@ -96,7 +94,7 @@ export class UsersService {
   private async assertCurrentAdmin(caller: AuthenticatedUser): Promise<void> {
     const current = await this.users.findById(caller.id);
     if (!current?.active) throw UserErrors.deactivated();
-    if (!current.roles.includes('admin')) throw new AppError('forbidden', 'AUTH.FORBIDDEN', 'This action needs the admin role');
+    if (!current.roles.includes('admin')) throw authErrors.forbidden(['admin']);
   }
 
   /** The first admin from ADMIN_EMAIL / ADMIN_PASSWORD: created when missing, else given the role. */

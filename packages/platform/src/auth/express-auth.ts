@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { AppError } from '../errors';
+import { authErrors } from '../errors';
 import type { Access, Authenticate } from '../http/api-router';
 import { bearerToken, type AuthenticatedUser, type VerifyToken } from './jwt-verifier';
 
@@ -15,9 +15,9 @@ export function authenticator(verify: VerifyToken): Authenticate {
       // A public route still learns who calls when a valid token is sent (e.g. admins see more).
       return token ? verify(token).catch(() => undefined) : undefined;
     }
-    if (!token) throw new AppError('unauthorized', 'AUTH.TOKEN_MISSING', 'A bearer token is required');
+    if (!token) throw authErrors.tokenMissing();
     const user = await verify(token);
-    if (access === 'admin' && !isAdmin(user)) throw new AppError('forbidden', 'AUTH.FORBIDDEN', 'This action needs the admin role');
+    if (access === 'admin' && !isAdmin(user)) throw authErrors.forbidden(['admin']);
     return user;
   };
 }

@@ -1,13 +1,8 @@
 import jwt, { type JwtPayload } from 'jsonwebtoken';
 import { JwksClient } from 'jwks-rsa';
-import { AppError } from '../errors';
+import { authErrors } from '../errors';
 import type { TokenPolicy } from './token-revocations';
 
-/**
- * Verifies RS256 access tokens against the user-service JWKS. Keys are fetched by `kid` and cached,
- * so key rotation needs no restart and no shared secret is ever copied between services. Only RS256
- * is accepted: `alg: none` and HS256-with-the-public-key tokens are refused by construction.
- */
 export interface AuthenticatedUser {
   id: string;
   email: string;
@@ -24,56 +19,66 @@ export interface JwtVerifierOptions {
 
 export type VerifyToken = (token: string) => Promise<AuthenticatedUser>;
 
-const unauthorized = (message: string) => new AppError('unauthorized', 'AUTH.INVALID_TOKEN', message);
-
-/** The JWKS cannot be fetched (user-service down, slow or rate-limiting us): 503, never 401 or 500. */
-export const jwksUnavailable = () => new AppError('unavailable', 'AUTH.JWKS_UNAVAILABLE', 'Cannot verify tokens right now');
+const unauthorized = authErrors.invalidToken;
 
 /**
- * How every process fetches and caches the JWKS (this verifier and the NestJS passport strategy):
- * keys cached ten minutes, at most 30 fetches a minute (an unknown `kid` cannot make us hammer
- * user-service), each fetch bounded to 3 s.
+ * How this process checks an RS256 access token against the user-service JWKS, in three parts so
+ * that the Express verifier (`verify`) and the NestJS passport-jwt strategy run the same checks:
+ * - `keyFor(token)`: the public key published under the token's `kid`. Keys are fetched and cached
+ *   by jwks-rsa (ten minutes, at most 30 fetches a minute so an unknown `kid` cannot make us hammer
+ *   user-service, each fetch bounded to 3 s), so a key rotation needs no restart and no secret is
+ *   copied between services. A JWKS that cannot be fetched is 503 AUTH.JWKS_UNAVAILABLE, never a 401.
+ * - `verifyOptions`: RS256 only (`alg: none` and HS256-with-the-public-key tokens are refused by
+ *   construction), `iss`, `aud`; `exp` is always checked.
+ * - `accept(payload)`: the TokenPolicy (exp and iat present, lifetime bounded, subject not revoked),
+ *   then the caller as handlers see it.
  */
-export const JWKS_CLIENT_OPTIONS = {
-  cache: true,
-  cacheMaxEntries: 10,
-  cacheMaxAge: 10 * 60 * 1000,
-  rateLimit: true,
-  jwksRequestsPerMinute: 30,
-  timeout: 3000,
-} as const;
+export class TokenVerification {
+  readonly verifyOptions: { algorithms: ['RS256']; issuer: string; audience: string };
+  private readonly client: JwksClient;
 
-export function createJwksClient(jwksUrl: string): JwksClient {
-  return new JwksClient({ jwksUri: jwksUrl, ...JWKS_CLIENT_OPTIONS });
-}
+  constructor(private readonly options: JwtVerifierOptions) {
+    this.client = new JwksClient({
+      jwksUri: options.jwksUrl,
+      cache: true,
+      cacheMaxEntries: 10,
+      cacheMaxAge: 10 * 60 * 1000,
+      rateLimit: true,
+      jwksRequestsPerMinute: 30,
+      timeout: 3000,
+    });
+    this.verifyOptions = { algorithms: ['RS256'], issuer: options.issuer, audience: options.audience };
+  }
 
-export function createJwtVerifier(options: JwtVerifierOptions): VerifyToken {
-  const client = createJwksClient(options.jwksUrl);
-  return async (token) => {
+  async keyFor(token: string): Promise<string> {
     const decoded = jwt.decode(token, { complete: true });
     if (!decoded || typeof decoded.payload === 'string') throw unauthorized('Malformed token');
     if (decoded.header.alg !== 'RS256') throw unauthorized('Unsupported token algorithm');
     const kid = decoded.header.kid;
     if (!kid) throw unauthorized('Token has no key id');
-    let key: string;
     try {
-      key = (await client.getSigningKey(kid)).getPublicKey();
+      return (await this.client.getSigningKey(kid)).getPublicKey();
     } catch (error) {
       if (error instanceof Error && error.name === 'SigningKeyNotFoundError') throw unauthorized('Unknown signing key');
-      throw jwksUnavailable();
+      throw authErrors.jwksUnavailable();
     }
+  }
+
+  accept(payload: JwtPayload): AuthenticatedUser {
+    this.options.policy.check(payload);
+    return userFromClaims(payload);
+  }
+
+  /** The whole check, for Express services and the gateway. */
+  readonly verify: VerifyToken = async (token) => {
+    const key = await this.keyFor(token);
     let payload: JwtPayload;
     try {
-      payload = jwt.verify(token, key, {
-        algorithms: ['RS256'],
-        issuer: options.issuer,
-        audience: options.audience,
-      }) as JwtPayload;
+      payload = jwt.verify(token, key, this.verifyOptions) as JwtPayload;
     } catch (error) {
       throw unauthorized(error instanceof jwt.TokenExpiredError ? 'Token expired' : 'Invalid token');
     }
-    options.policy.check(payload);
-    return userFromClaims(payload);
+    return this.accept(payload);
   };
 }
 

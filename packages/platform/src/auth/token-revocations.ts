@@ -1,5 +1,5 @@
 import type { JwtPayload } from 'jsonwebtoken';
-import { AppError } from '../errors';
+import { authErrors } from '../errors';
 
 /**
  * Revocation by subject: `subject → notBefore` (epoch seconds). A token of that subject issued
@@ -65,7 +65,7 @@ export class TokenRevocations {
   }
 }
 
-const invalid = (message: string) => new AppError('unauthorized', 'AUTH.INVALID_TOKEN', message);
+const invalid = authErrors.invalidToken;
 
 /**
  * What every verifier (Express, NestJS passport strategy, gateway) checks once the signature, `iss`,
@@ -83,7 +83,7 @@ export class TokenPolicy {
   check(payload: JwtPayload): void {
     if (typeof payload.exp !== 'number' || typeof payload.iat !== 'number') throw invalid('Token lacks exp or iat');
     if (payload.exp - payload.iat > this.maxLifetimeSeconds) throw invalid('Token lifetime exceeds the access-token maximum');
-    if (!this.revocations.isSynced) throw new AppError('unavailable', 'AUTH.REVOCATIONS_UNAVAILABLE', 'Cannot verify tokens right now');
+    if (!this.revocations.isSynced) throw authErrors.revocationsUnavailable();
     if (typeof payload.sub === 'string' && this.revocations.isRevoked(payload.sub, payload.iat)) throw invalid('Token revoked');
   }
 }

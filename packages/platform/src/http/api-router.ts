@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { AppError } from '../errors';
+import { AppError, ErrorCode } from '../errors';
 import type { AuthenticatedUser } from '../auth/jwt-verifier';
 
 /**
@@ -86,5 +86,5 @@ function parsePart(part: 'params' | 'query' | 'body', schema: z.ZodType, value: 
     const key = [part, ...issue.path.map(String)].join('.');
     fields[key] ??= issue.message;
   }
-  throw new AppError('validation', 'REQUEST.INVALID', `Invalid request ${part}`, fields);
+  throw new AppError('validation', ErrorCode.REQUEST_INVALID, `Invalid request ${part}`, fields);
 }

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { problem } from '../errors';
+import { ErrorCode, problem } from '../errors';
 
 /**
  * Node answers a request it cannot parse (bad request line, header too large) itself, before any
@@ -25,11 +25,11 @@ export function answerClientErrorsAsProblems(server: Server): void {
 type Answer = [status: number, reason: string, code: string, detail: string];
 
 const answers: Record<string, Answer> = {
-  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'REQUEST.HEADERS_TOO_LARGE', 'The request headers are too large'],
-  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'REQUEST.TIMEOUT', 'The request was not received in time'],
-  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'Payload Too Large', 'REQUEST.TOO_LARGE', 'The request chunk extensions are too large'],
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', ErrorCode.REQUEST_HEADERS_TOO_LARGE, 'The request headers are too large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', ErrorCode.REQUEST_TIMEOUT, 'The request was not received in time'],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'Payload Too Large', ErrorCode.REQUEST_TOO_LARGE, 'The request chunk extensions are too large'],
 };
-const malformed: Answer = [400, 'Bad Request', 'REQUEST.MALFORMED', 'The request is not valid HTTP'];
+const malformed: Answer = [400, 'Bad Request', ErrorCode.REQUEST_MALFORMED, 'The request is not valid HTTP'];
 
 function clientErrorAnswer(code: string | undefined): Answer {
   return (code !== undefined ? answers[code] : undefined) ?? malformed;

@@ -5,7 +5,7 @@ import { pinoHttp } from 'pino-http';
 import type { HealthRegistry } from '../health';
 import type { Metrics } from '../metrics';
 import { runWithContext } from '../request-context';
-import { problem } from '../errors';
+import { ErrorCode, problem } from '../errors';
 import { metricsRefusal, type MetricsAccess } from './metrics-access';
 import { trustProxySetting } from './trusted-proxies';
 import { errorHandler, notFoundHandler, sendProblem } from './problem-response';
@@ -51,7 +51,7 @@ export function admissionControl(limit: number, metrics: Metrics): RequestHandle
       metrics.requestsShed.inc();
       res.locals['shed'] = true;
       res.setHeader('retry-after', '1');
-      sendProblem(res, problem(503, 'SERVICE.OVERLOADED', 'The service is busy; retry shortly'));
+      sendProblem(res, problem(503, ErrorCode.SERVICE_OVERLOADED, 'The service is busy; retry shortly'));
       return;
     }
     inProgress += 1;

@@ -1,5 +1,5 @@
 import express, { type RequestHandler } from 'express';
-import { problem, toProblem } from '../errors';
+import { ErrorCode, problem, toProblem } from '../errors';
 import { exceedsDepth, MAX_JSON_DEPTH } from '../validation/input-rules';
 import { sendProblem } from './problem-response';
 
@@ -17,7 +17,7 @@ export function jsonBody(limit = '100kb', maxDepth = MAX_JSON_DEPTH): RequestHan
         return;
       }
       if (exceedsDepth(req.body, maxDepth)) {
-        sendProblem(res, { ...problem(400, 'REQUEST.TOO_DEEP', `The request body nests deeper than ${maxDepth} levels`), instance: req.originalUrl });
+        sendProblem(res, { ...problem(400, ErrorCode.REQUEST_TOO_DEEP, `The request body nests deeper than ${maxDepth} levels`), instance: req.originalUrl });
         return;
       }
       next();

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { bearerToken } from '../auth/jwt-verifier';
-import { problem, type Problem } from '../errors';
+import { ErrorCode, problem, type Problem } from '../errors';
 
 /**
  * Who may scrape `/metrics`. A service port is internal, so its metrics are open unless a
@@ -20,10 +20,10 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 /** The problem to answer a scrape with, or undefined when it may proceed. */
 export function metricsRefusal(authorization: string | undefined, access: MetricsAccess): Problem | undefined {
   if (access.token === undefined) {
-    return access.publicPort ? problem(404, 'ROUTE.NOT_FOUND', 'No route for GET /metrics') : undefined;
+    return access.publicPort ? problem(404, ErrorCode.ROUTE_NOT_FOUND, 'No route for GET /metrics') : undefined;
   }
   const presented = bearerToken(authorization);
   // Comparing digests keeps the comparison constant-time whatever the presented length.
   if (presented !== undefined && timingSafeEqual(digest(presented), digest(access.token))) return undefined;
-  return problem(401, 'AUTH.INVALID_TOKEN', '/metrics needs the metrics token');
+  return problem(401, ErrorCode.AUTH_INVALID_TOKEN, '/metrics needs the metrics token');
 }

@@ -1,13 +1,13 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { problem, toProblem, type Problem } from '../errors';
+import { ErrorCode, problem, toProblem, type Problem } from '../errors';
 
 export function sendProblem(res: Response, body: Problem): void {
   res.status(body.status).type('application/problem+json').json(body);
 }
 
 export const notFoundHandler: RequestHandler = (req, res) => {
-  sendProblem(res, problem(404, 'ROUTE.NOT_FOUND', `No route for ${req.method} ${req.path}`));
+  sendProblem(res, problem(404, ErrorCode.ROUTE_NOT_FOUND, `No route for ${req.method} ${req.path}`));
 };
 
 /** The last middleware: known errors become their problem, anything else a bare 500 that is logged. */

@@ -1,6 +1,7 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { EventContractError, parseEvent, type AnyCloudEvent, type EventType } from '@oip/contracts';
 import type { Logger } from 'pino';
+import { ErrorCode } from '../errors';
 import type { Metrics } from '../metrics';
 import { runWithContext } from '../request-context';
 import type { BrokerConnection } from './broker-connection';
@@ -201,7 +202,7 @@ export class EventConsumer {
   }
 }
 
-/** `EVENT.IN_PROGRESS` (mongo idempotency's EventInProgressError), by code: instanceof does not cross packages. */
+/** An EventInProgressError, by code: instanceof does not cross packages. */
 function isInProgress(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'EVENT.IN_PROGRESS';
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === ErrorCode.EVENT_IN_PROGRESS;
 }

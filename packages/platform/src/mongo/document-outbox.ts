@@ -1,6 +1,7 @@
 import { EventContractError, type CloudEvent } from '@oip/contracts';
 import type { Logger } from 'pino';
 import type { EventPublisher } from '../messaging/publisher';
+import { PollingLoop } from '../polling-loop';
 import { OUTBOX_PENDING } from './outbox-flag';
 import type { StringIdCollection } from './versioned-collection';
 
@@ -11,8 +12,7 @@ import type { StringIdCollection } from './versioned-collection';
  * publisher confirms and removes each one only after the broker confirmed it. It polls for
  * documents flagged `outboxPending` (kept in step by VersionedCollection, see outbox-flag.ts), is
  * nudged after each write so events leave at once, and picks up whatever a crashed process left
- * behind when it starts. A crash between
- * confirm and removal publishes the event again: delivery is at-least-once and consumers are
+ * behind when it starts. A crash between confirm and removal publishes the event again: delivery is at-least-once and consumers are
  * idempotent by event id.
  */
 export interface OutboxDocument {
@@ -42,33 +42,29 @@ export interface DocumentOutboxOptions {
 export { OUTBOX_INDEX } from './outbox-flag';
 
 export class DocumentOutboxRelay {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private nudged = false;
-  /** The first pass also finds documents written before `outboxPending` existed. */
-  private legacyScanDone = false;
+  private readonly loop: PollingLoop;
 
-  constructor(private readonly options: DocumentOutboxOptions) {}
+  constructor(private readonly options: DocumentOutboxOptions) {
+    // A pass that published something may have left more behind: go again at once.
+    this.loop = new PollingLoop(async () => (await this.drainOnce()) > 0, {
+      intervalMs: options.pollIntervalMs ?? 1_000,
+      logger: options.logger,
+      failureMessage: 'outbox relay pass failed; retrying later',
+    });
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Something was just written: look now instead of at the next poll. */
   nudge(): void {
-    this.nudged = true;
-    this.wake?.();
+    this.loop.wake();
   }
 
   /** Stops after the event in hand is settled; pending events stay in their documents. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
-    this.loop = undefined;
+    await this.loop.stop();
   }
 
   /**
@@ -79,18 +75,15 @@ export class DocumentOutboxRelay {
   async drainOnce(): Promise<number> {
     const { collection, publisher, logger } = this.options;
     const batchSize = this.options.batchSize ?? 50;
-    const legacy = !this.legacyScanDone;
     const docs = (await collection
-      .find(legacy ? { 'outbox.id': { $exists: true } } : { [OUTBOX_PENDING]: true }, { projection: { outbox: 1 } })
+      .find({ [OUTBOX_PENDING]: true }, { projection: { outbox: 1 } })
       .limit(batchSize)
       .toArray()) as unknown as OutboxDocument[];
-    // Once a legacy scan comes back short, every pending document left carries the flag.
-    if (legacy && docs.length < batchSize) this.legacyScanDone = true;
     let published = 0;
     for (const doc of docs) {
       // In order, one at a time: a document's events reach the broker in the order they happened.
       for (const event of doc.outbox ?? []) {
-        if (!this.running) return published;
+        if (!this.loop.isRunning) return published;
         try {
           await publisher.publish(event, this.options.publishTimeoutMs ?? 5_000);
         } catch (error) {
@@ -106,32 +99,5 @@ export class DocumentOutboxRelay {
       }
     }
     return published;
-  }
-
-  private async run(): Promise<void> {
-    const interval = this.options.pollIntervalMs ?? 1_000;
-    while (this.running) {
-      this.nudged = false;
-      let failed = false;
-      try {
-        const published = await this.drainOnce();
-        // A full pass may have left more behind: go again at once.
-        if (published > 0) continue;
-      } catch (error) {
-        failed = true;
-        this.options.logger.warn({ err: error }, 'outbox relay pass failed; retrying later');
-      }
-      if (!this.running) break;
-      if (this.nudged && !failed) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, interval);
-        function done(): void {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.wake = done;
-      });
-      this.wake = undefined;
-    }
   }
 }

@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import type { Idempotency } from '../messaging/consumer';
+import { EventInProgressError } from '../messaging/event-routing';
 import { isDuplicateKey } from './versioned-collection';
 
 interface Marker {
@@ -9,10 +10,6 @@ interface Marker {
   releasedAt?: Date;
 }
 
-/** Another delivery of the same event is being handled right now; try again later. */
-export class EventInProgressError extends Error {
-  readonly code = 'EVENT.IN_PROGRESS';
-}
 
 /** Claims are never deleted; a read that finds none right after a duplicate-key insert is retried this often. */
 const MAX_CLAIM_ROUNDS = 5;

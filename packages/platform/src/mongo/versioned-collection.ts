@@ -5,13 +5,9 @@ import { flagOutbox } from './outbox-flag';
  * Lost-update-free changes to single MongoDB documents, on MongoDB *and* on FerretDB 1.x.
  *
  * Why not a conditional `updateOne`: FerretDB 1.x (PostgreSQL backend) evaluates an update's filter
- * on a read it made earlier and then writes the whole document back unconditionally
- * (`UPDATE … SET _jsonb = $1 WHERE _id = $2`). Measured here with 200 concurrent
- * `updateOne({_id, available: {$gte: 1}}, {$inc: {available: -1, reserved: 1}})` against
- * available 50: every call reported modified, and the document ended at available 45 / reserved 5.
- * `findOneAndUpdate`, `$push` guarded by `$ne`, and a `version` compare-and-set done with
- * `updateOne` lose updates the same way. What *is* atomic on both servers is an insert against a
- * unique index (200 concurrent inserts of one `_id`: exactly 1 succeeds, 199 get E11000).
+ * on a read it made earlier and then writes the whole document back unconditionally, so
+ * `updateOne`, `findOneAndUpdate` and a `version` compare-and-set all lose updates there. What *is*
+ * atomic on both servers is an insert against a unique index (docs/decisions/0003).
  *
  * So a change is committed by inserting a *claim* `{ _id: "<docId>:<version+1>", state }` into a
  * claims collection: exactly one writer can claim a version, and it must have computed its new state

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import type { BrokerConnection } from '../messaging/broker-connection';
 import { EventConsumer, type Idempotency } from '../messaging/consumer';
+import { routeEvents } from '../messaging/event-routing';
 
 export interface DomainEventsTransportOptions {
   broker: BrokerConnection;
@@ -38,12 +39,10 @@ export class DomainEventsTransport extends Server implements CustomTransportStra
       this.options.logger,
       {
         ...this.options,
-        handler: async (event) => {
+        handler: routeEvents(this.options.queue, (event) => {
           const handler = this.getHandlerByPattern(event.type);
-          // Throwing sends the event through retries to the dead-letter queue: never an ack-and-drop.
-          if (!handler) throw new Error(`no @EventPattern('${event.type}') handler in this service`);
-          await lastValueFrom(this.transformToObservable(await handler(event)), { defaultValue: undefined });
-        },
+          return handler?.(event).then((result) => lastValueFrom(this.transformToObservable(result), { defaultValue: undefined }));
+        }),
       },
       this.options.metrics,
     );

@@ -1,5 +1,6 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import type { Type as Class } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 import { MAX_PAGE, MAX_PAGE_SIZE } from '../http/page-query';
@@ -18,8 +19,31 @@ export class PageQueryDto {
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, default: 20, description: `Larger values are capped at ${MAX_PAGE_SIZE}` })
   @IsOptional()
+  // Capped, not refused, as the Express PageQuery does.
+  @Transform(({ value }: { value: unknown }) => (value === undefined ? value : Math.min(Number(value), MAX_PAGE_SIZE)))
   @Type(() => Number)
   @IsInt()
   @Min(1)
   limit: number = 20;
+}
+
+/**
+ * The answer of every NestJS list, `{ items, page, limit, total }`, documented with its item type:
+ * `export class OrderPage extends PageOf(OrderView) {}`.
+ */
+export function PageOf<T>(item: Class<T>) {
+  class Page {
+    @ApiProperty({ type: [item] })
+    items!: T[];
+
+    @ApiProperty({ example: 1 })
+    page!: number;
+
+    @ApiProperty({ example: 20 })
+    limit!: number;
+
+    @ApiProperty({ example: 42 })
+    total!: number;
+  }
+  return Page;
 }

@@ -3,14 +3,14 @@ import { APP_GUARD } from '@nestjs/core';
 import { HealthRegistry } from '../health';
 import { BrokerConnection } from '../messaging/broker-connection';
 import { EventPublisher } from '../messaging/publisher';
+import { TokenVerification } from '../auth/jwt-verifier';
 import { Discovery } from '../registry/discovery';
-import { TokenPolicy } from '../auth/token-revocations';
 import { JwtAuthGuard, RolesGuard } from './auth/auth.guards';
 import { JwtStrategy } from './auth/jwt.strategy';
 import type { NestServiceKit } from './nest-service';
-import { LOGGER, METRICS, SERVICE_CONFIG, VERIFY_TOKEN } from './tokens';
+import { LOGGER, METRICS, SERVICE_CONFIG } from './tokens';
 
-export { LOGGER, METRICS, SERVICE_CONFIG, VERIFY_TOKEN } from './tokens';
+export { LOGGER, METRICS, SERVICE_CONFIG } from './tokens';
 
 @Module({})
 export class PlatformModule {
@@ -22,12 +22,11 @@ export class PlatformModule {
     const providers = [
       { provide: LOGGER, useValue: kit.logger },
       { provide: METRICS, useValue: kit.metrics },
-      { provide: VERIFY_TOKEN, useValue: kit.verifyToken },
       { provide: SERVICE_CONFIG, useValue: config },
       { provide: HealthRegistry, useValue: kit.health },
       { provide: BrokerConnection, useValue: kit.broker },
       { provide: EventPublisher, useValue: kit.publisher },
-      { provide: TokenPolicy, useValue: kit.tokenPolicy },
+      { provide: TokenVerification, useValue: kit.tokens },
       { provide: Discovery, useValue: kit.discovery },
     ];
     const auth: Provider[] = [JwtStrategy, { provide: APP_GUARD, useClass: JwtAuthGuard }, { provide: APP_GUARD, useClass: RolesGuard }];

@@ -1,7 +1,7 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { problem, toProblem, type Problem } from '../errors';
+import { ErrorCode, problem, toProblem, type Problem } from '../errors';
 import { REQUEST_ID_HEADER } from '../http/express-app';
 import { sendProblem } from '../http/problem-response';
 
@@ -12,15 +12,15 @@ import { sendProblem } from '../http/problem-response';
  * errors by theirs, and anything else as a bare 500 whose details only reach the log.
  */
 const codeOfStatus: Record<number, string> = {
-  400: 'REQUEST.MALFORMED',
-  401: 'AUTH.UNAUTHORIZED',
-  403: 'AUTH.FORBIDDEN',
-  404: 'ROUTE.NOT_FOUND',
-  405: 'ROUTE.METHOD_NOT_ALLOWED',
-  409: 'REQUEST.CONFLICT',
-  413: 'REQUEST.TOO_LARGE',
-  415: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
-  429: 'REQUEST.RATE_LIMITED',
+  400: ErrorCode.REQUEST_MALFORMED,
+  401: ErrorCode.AUTH_UNAUTHORIZED,
+  403: ErrorCode.AUTH_FORBIDDEN,
+  404: ErrorCode.ROUTE_NOT_FOUND,
+  405: ErrorCode.ROUTE_METHOD_NOT_ALLOWED,
+  409: ErrorCode.REQUEST_CONFLICT,
+  413: ErrorCode.REQUEST_TOO_LARGE,
+  415: ErrorCode.REQUEST_UNSUPPORTED_MEDIA_TYPE,
+  429: ErrorCode.REQUEST_RATE_LIMITED,
 };
 
 @Catch()

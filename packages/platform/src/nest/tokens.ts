@@ -5,5 +5,4 @@
  */
 export const LOGGER = Symbol('LOGGER');
 export const METRICS = Symbol('METRICS');
-export const VERIFY_TOKEN = Symbol('VERIFY_TOKEN');
 export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');

@@ -1,5 +1,5 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
-import { AppError } from '../errors';
+import { AppError, ErrorCode } from '../errors';
 
 /**
  * Validation at the edge: unknown fields are refused rather than silently dropped, payloads become
@@ -11,7 +11,7 @@ export function createValidationPipe(): ValidationPipe {
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    exceptionFactory: (errors) => new AppError('validation', 'REQUEST.INVALID', 'The request is not valid', validationFields(errors)),
+    exceptionFactory: (errors) => new AppError('validation', ErrorCode.REQUEST_INVALID, 'The request is not valid', validationFields(errors)),
   });
 }
 

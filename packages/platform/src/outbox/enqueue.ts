@@ -3,8 +3,8 @@ import { parseEvent } from '@oip/contracts';
 import type { EntityManager } from 'typeorm';
 import { OUTBOX_TABLE } from './outbox.entity';
 
-/** Marks a transaction that wrote outbox rows, so the relay is woken once it commits. */
-export const OUTBOX_PENDING = 'oip:outboxPending';
+/** Marks a transaction that wrote outbox rows (in its QueryRunner's data), so the relay is woken once it commits. */
+export const ENQUEUED_IN_TRANSACTION = 'oip:outboxEnqueued';
 
 /**
  * Adds an event to the outbox inside the caller's transaction: `manager` must be the transaction's
@@ -16,5 +16,5 @@ export async function enqueueEvent(manager: EntityManager, event: CloudEvent): P
   if (!queryRunner?.isTransactionActive) throw new Error('enqueueEvent needs the EntityManager of an open transaction');
   const payload = parseEvent(JSON.parse(JSON.stringify(event)));
   await manager.query(`INSERT INTO ${OUTBOX_TABLE} (id, type, payload) VALUES ($1, $2, $3)`, [payload.id, payload.type, JSON.stringify(payload)]);
-  queryRunner.data = { ...queryRunner.data, [OUTBOX_PENDING]: true };
+  queryRunner.data = { ...queryRunner.data, [ENQUEUED_IN_TRANSACTION]: true };
 }

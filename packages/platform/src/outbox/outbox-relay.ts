@@ -4,7 +4,8 @@ import type { DataSource, EntitySubscriberInterface, TransactionCommitEvent, Tra
 import { env } from '../config';
 import type { EventPublisher } from '../messaging/publisher';
 import type { Metrics } from '../metrics';
-import { OUTBOX_PENDING } from './enqueue';
+import { PollingLoop } from '../polling-loop';
+import { ENQUEUED_IN_TRANSACTION } from './enqueue';
 import { OUTBOX_TABLE } from './outbox.entity';
 
 /** The relay's knobs, for a service's config schema (and .env.example, compose). */
@@ -35,10 +36,7 @@ interface OutboxRow {
  * polls otherwise. Lag is exported as `outbox_pending_events` and `outbox_oldest_pending_age_seconds`.
  */
 export class OutboxRelay {
-  private stopped = true;
-  private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
-  private woken = false;
+  private readonly loop: PollingLoop;
   private readonly batchSize: number;
   private readonly publishTimeoutMs: number;
   private readonly subscriber: EntitySubscriberInterface;
@@ -52,46 +50,51 @@ export class OutboxRelay {
   ) {
     this.batchSize = options.batchSize ?? 100;
     this.publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
+    this.loop = new PollingLoop(
+      async () => {
+        await this.drain();
+        await this.recordLag();
+        return false;
+      },
+      // The database is away, most likely; readiness reports that.
+      { intervalMs: options.pollIntervalMs, logger, failureMessage: 'outbox relay round failed' },
+    );
     this.subscriber = {
       afterTransactionCommit: (event: TransactionCommitEvent) => {
         const data = event.queryRunner.data as Record<string, unknown> | undefined;
         // A released savepoint is not a commit: wait for the outermost transaction.
-        if (data?.[OUTBOX_PENDING] && !event.queryRunner.isTransactionActive) {
-          data[OUTBOX_PENDING] = false;
+        if (data?.[ENQUEUED_IN_TRANSACTION] && !event.queryRunner.isTransactionActive) {
+          data[ENQUEUED_IN_TRANSACTION] = false;
           this.wake();
         }
       },
       afterTransactionRollback: (event: TransactionRollbackEvent) => {
         const data = event.queryRunner.data as Record<string, unknown> | undefined;
-        if (data && !event.queryRunner.isTransactionActive) data[OUTBOX_PENDING] = false;
+        if (data && !event.queryRunner.isTransactionActive) data[ENQUEUED_IN_TRANSACTION] = false;
       },
     };
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
+    if (this.loop.isRunning) return;
     this.dataSource.subscribers.push(this.subscriber);
-    this.loop = this.run();
+    this.loop.start();
     this.logger.info({ pollIntervalMs: this.options.pollIntervalMs }, 'outbox relay started');
   }
 
   /** Stops polling and waits for the round in progress (its confirms, its commit). */
   async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
+    if (!this.loop.isRunning) return;
     const subscribers = this.dataSource.subscribers;
     const index = subscribers.indexOf(this.subscriber);
     if (index >= 0) subscribers.splice(index, 1);
-    this.wake();
-    await this.loop;
-    this.loop = undefined;
+    await this.loop.stop();
+    this.logger.info('outbox relay stopped');
   }
 
   /** Asks for a round now rather than at the next poll. */
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.loop.wake();
   }
 
   /** Publishes everything unsent now; resolves with how many events were confirmed. */
@@ -100,38 +103,8 @@ export class OutboxRelay {
     for (;;) {
       const round = await this.publishBatch();
       published += round.published;
-      if (round.claimed < this.batchSize || round.failed > 0 || this.stopped) return published;
+      if (round.claimed < this.batchSize || round.failed > 0 || !this.loop.isRunning) return published;
     }
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      this.woken = false;
-      try {
-        await this.drain();
-        await this.recordLag();
-      } catch (error) {
-        // The database is away, most likely; readiness reports that. Try again at the next poll.
-        this.logger.warn({ err: error }, 'outbox relay round failed');
-      }
-      if (this.stopped) break;
-      if (!this.woken) await this.sleep();
-    }
-    this.logger.info('outbox relay stopped');
-  }
-
-  private sleep(): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, this.options.pollIntervalMs);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = () => {
-        this.wakeUp = undefined;
-        done();
-      };
-    });
   }
 
   private publishBatch(): Promise<{ claimed: number; published: number; failed: number }> {

@@ -7,7 +7,7 @@ import { z } from 'zod';
  *
  * Safe text: no C0 control characters but tab, line feed and carriage return, no DEL, and no lone
  * UTF-16 surrogate. PostgreSQL refuses NUL in text, FerretDB refuses it in keys and queries, and a
- * lone surrogate cannot be encoded as UTF-8 (URIError, or silent U+FFFD): each used to surface as a
+ * lone surrogate cannot be encoded as UTF-8 (URIError, or silent U+FFFD): each would otherwise surface as a
  * 500 from deep in a driver. The documents carry the control-character half as a `pattern`; the
  * surrogate half needs none, since a JSON Schema string is Unicode text, which a lone surrogate is not.
  */
@@ -30,7 +30,7 @@ export function safeText(): z.ZodString {
 }
 
 /**
- * Ids in paths and bodies (ObjectIds, UUIDs, product ids carried between services): letters,
+ * Ids in paths and bodies (UUIDs, notification ObjectIds, ids carried between services): letters,
  * digits, "_" and "-", at most 64. Anything else cannot name a record, so it is a 400 before it
  * reaches a query.
  */

@@ -2,7 +2,7 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
-import { AppError } from '../../errors';
+import { AppError, authErrors } from '../../errors';
 import type { AuthenticatedUser } from '../../auth/jwt-verifier';
 import { IS_PUBLIC, REQUIRED_ROLES } from './auth.decorators';
 import { JWT_STRATEGY } from './jwt.strategy';
@@ -25,16 +25,13 @@ export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
 
   override handleRequest<TUser = AuthenticatedUser>(error: unknown, user: TUser | false, info: unknown, context: ExecutionContext): TUser {
     if (error instanceof AppError) throw error;
-    // The JWKS could not be fetched: passport-jwt hands the key provider's error over as `info`.
+    // The key lookup's verdict (unknown kid: 401, JWKS unreachable: 503): passport-jwt hands it over as `info`.
     if (info instanceof AppError) throw info;
-    if (error) {
-      // jwks-rsa bubbles up anything but "no such kid": the JWKS endpoint is down or rate-limited.
-      throw new AppError('unavailable', 'AUTH.JWKS_UNAVAILABLE', 'Cannot verify tokens right now');
-    }
+    if (error instanceof Error) throw error;
     if (!user) {
       const header = context.switchToHttp().getRequest<Request>().headers.authorization;
-      if (!header) throw new AppError('unauthorized', 'AUTH.TOKEN_MISSING', 'A bearer token is required');
-      throw new AppError('unauthorized', 'AUTH.INVALID_TOKEN', reasonOf(info));
+      if (!header) throw authErrors.tokenMissing();
+      throw authErrors.invalidToken(reasonOf(info));
     }
     return user;
   }
@@ -51,7 +48,7 @@ export class RolesGuard implements CanActivate {
     if (!roles || roles.length === 0) return true;
     const user = context.switchToHttp().getRequest<Request & { user?: AuthenticatedUser }>().user;
     if (!user?.roles.some((role) => roles.includes(role))) {
-      throw new AppError('forbidden', 'AUTH.FORBIDDEN', `This action needs the ${roles.join(' or ')} role`);
+      throw authErrors.forbidden(roles);
     }
     return true;
   }

@@ -1,10 +1,13 @@
 # syntax=docker/dockerfile:1
-# Built from the repository root: `docker build -f user-service/Dockerfile .` (docker-compose.yml does
-# this). The six service Dockerfiles differ only in the service name and port.
-ARG SERVICE=user-service
-ARG PORT=3001
+# One image recipe for the six services, built from the repository root with the workspace and its
+# port as build arguments, e.g. `docker build --build-arg SERVICE=order-service --build-arg PORT=3003 .`
+# (docker-compose.yml passes both).
+ARG SERVICE
+ARG PORT
 
 FROM node:24-bookworm-slim AS source
+ARG SERVICE
+RUN test -n "$SERVICE" || { echo 'build with --build-arg SERVICE=<workspace> --build-arg PORT=<port>' >&2; exit 1; }
 WORKDIR /app
 # .dockerignore keeps node_modules, dist, .data, .env and .git out of the context.
 COPY . .
@@ -37,10 +40,12 @@ COPY --from=build /app/packages/platform/package.json packages/platform/
 COPY --from=build /app/packages/platform/dist packages/platform/dist
 COPY --from=build /app/${SERVICE}/package.json ${SERVICE}/
 COPY --from=build /app/${SERVICE}/dist ${SERVICE}/dist
-# The only writable place: state a service keeps on disk (e.g. a generated signing key).
-RUN mkdir -p .data && chown node:node .data
+# The only writable place: state a service keeps on disk (e.g. a generated signing key). main.js
+# links to the service's entry point so that CMD stays exec form (node is PID 1 and gets SIGTERM);
+# node resolves the link, so the service's own relative paths are unchanged.
+RUN mkdir -p .data && chown node:node .data && ln -s "${SERVICE}/dist/src/main.js" main.js
 USER node
 EXPOSE ${PORT}
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=5 \
   CMD ["node", "-e", "fetch(process.env.HEALTHCHECK_URL).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "user-service/dist/src/main.js"]
+CMD ["node", "main.js"]
