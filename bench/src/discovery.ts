@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { closedLoop, type LoadResult } from './load';
 import { cpuPerRequest, processCpu } from './process-cpu';
@@ -82,7 +82,7 @@ ${details.join('\n')}
     writeFileSync(path.join(directory, `${name}.md`), markdown);
     writeFileSync(path.join(directory, `${name}.json`), `${JSON.stringify({ at, versions: versions(), runs }, null, 2)}\n`);
   }
-  writeFileSync(scratch, '');
+  rmSync(scratch);
   console.log(markdown);
 }
 

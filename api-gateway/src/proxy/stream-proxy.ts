@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
-import { AppError, isConnectionFailure, isRetryableMethod, problem, sendProblem, type InstancePicker, type Logger, type ServiceInstance } from '@oip/platform';
+import { AppError, ErrorCode, isConnectionFailure, isRetryableMethod, problem, sendProblem, type InstancePicker, type Logger, type ServiceInstance } from '@oip/platform';
 import { endToEndHeaders, framingHeaders, refusal, requestFraming, responseHeaders, type Framing } from './framing';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -28,12 +28,12 @@ export function streamProxy(options: ProxyOptions): RequestHandler {
     if (refused) {
       // The client's connection is not reused either: whatever it meant by its framing, it ends here.
       res.setHeader('connection', 'close');
-      sendProblem(res, problem(400, 'REQUEST.MALFORMED', refused));
+      sendProblem(res, problem(400, ErrorCode.REQUEST_MALFORMED, refused));
       return;
     }
     const framing = requestFraming(req.headers);
     if (framing.body === 'length' && Number(framing.length) > options.bodyLimitBytes) {
-      sendProblem(res, problem(413, 'REQUEST.TOO_LARGE', 'The request body is too large'));
+      sendProblem(res, problem(413, ErrorCode.REQUEST_TOO_LARGE, 'The request body is too large'));
       return;
     }
     let instance: ServiceInstance;
@@ -74,7 +74,7 @@ function forward(req: Request, res: Response, framing: Framing, instance: Servic
     received += chunk.length;
     if (received > options.bodyLimitBytes) {
       upstream.destroy(new Error('body limit exceeded'));
-      if (!res.headersSent) sendProblem(res, problem(413, 'REQUEST.TOO_LARGE', 'The request body is too large'));
+      if (!res.headersSent) sendProblem(res, problem(413, ErrorCode.REQUEST_TOO_LARGE, 'The request body is too large'));
       req.unpipe(upstream);
     }
   };
@@ -115,8 +115,8 @@ function forward(req: Request, res: Response, framing: Framing, instance: Servic
     sendProblem(
       res,
       timedOut
-        ? problem(504, 'UPSTREAM.TIMEOUT', `${options.name} did not answer in time`)
-        : problem(503, 'UPSTREAM.UNAVAILABLE', `${options.name} is unavailable`),
+        ? problem(504, ErrorCode.UPSTREAM_TIMEOUT, `${options.name} did not answer in time`)
+        : problem(503, ErrorCode.UPSTREAM_UNAVAILABLE, `${options.name} is unavailable`),
     );
   });
 }

@@ -1,4 +1,4 @@
-import { AppError } from '../errors';
+import { AppError, ErrorCode } from '../errors';
 import type { InstanceRecord } from './instance-record';
 
 /** One instance the resolver may route to. */
@@ -35,7 +35,7 @@ export class InstancePicker {
     const candidates = except.length === 0 ? all : all.filter((instance) => !except.includes(instance.id));
     if (candidates.length === 0) {
       const tried = except.length > 0 ? ' (every instance failed)' : '';
-      throw new AppError('unavailable', 'SERVICE.UNAVAILABLE', `No instance of ${name} is available${tried}`);
+      throw new AppError('unavailable', ErrorCode.SERVICE_UNAVAILABLE, `No instance of ${name} is available${tried}`);
     }
     const turn = this.next.get(name) ?? 0;
     this.next.set(name, (turn + 1) % 1_000_000);
