@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { productCatalogue } from '../catalogue/product-catalogue';
 import { OrderItemEntity } from './order-item.entity';
 import { OrderSagaService } from './order-saga.service';
+import { OrderStatusStreams } from './order-status.streams';
 import { OrderEntity } from './order.entity';
 import { OrdersConsumer } from './orders.consumer';
 import { OrdersController } from './orders.controller';
@@ -14,6 +15,6 @@ import { PendingOrderSweeper } from './pending-order.sweeper';
 @Module({
   imports: [TypeOrmModule.forFeature([OrderEntity, OrderItemEntity])],
   controllers: [OrdersController, OrdersConsumer],
-  providers: [OrdersRepository, OrdersService, OrderSagaService, productCatalogue, PendingOrderSweeper],
+  providers: [OrdersRepository, OrdersService, OrderSagaService, productCatalogue, PendingOrderSweeper, OrderStatusStreams],
 })
 export class OrdersModule {}
