@@ -1,0 +1,55 @@
+import { orders, notifications, unwrap } from '../api/clients';
+import { Link, navigate, useLocation } from '../router';
+import { Loaded, money, Pager, Status, useLoad } from '../ui';
+
+export function MyOrders() {
+  const { query } = useLocation();
+  const page = Math.max(1, Number(query.get('page') ?? '1') || 1);
+  const list = useLoad(async () => unwrap(await orders.GET('/orders', { params: { query: { page, limit: 10 } } })), [page]);
+  return (
+    <section>
+      <h1>My orders</h1>
+      <Loaded state={list} empty={(data) => data.items.length === 0 && 'No orders yet.'}>
+        {(data) => (
+          <>
+            <ul className="rows">
+              {data.items.map((order) => (
+                <li key={order.id}>
+                  <Link to={`/orders/${order.id}`}>Order {order.id.slice(0, 8)}</Link> <Status status={order.status} /> {money(order.total, order.currency)}{' '}
+                  <span className="muted">{new Date(order.createdAt).toLocaleString()}</span>
+                </li>
+              ))}
+            </ul>
+            <Pager page={data.page} limit={data.limit} total={data.total} onPage={(next) => navigate(`/orders?page=${next}`)} />
+          </>
+        )}
+      </Loaded>
+    </section>
+  );
+}
+
+export function MyNotifications() {
+  const list = useLoad(async () => unwrap(await notifications.GET('/notifications', { params: { query: { limit: 50 } } })), []);
+  return (
+    <section>
+      <h1>My notifications</h1>
+      <Loaded state={list} empty={(data) => data.items.length === 0 && 'No notifications yet.'}>
+        {(data) => (
+          <ul className="rows">
+            {data.items.map((item) => (
+              <li key={item.id}>
+                <strong>{item.subject}</strong> <span className="muted">{item.status}</span>
+                {item.orderId && (
+                  <>
+                    {' '}
+                    <Link to={`/orders/${item.orderId}`}>see the order</Link>
+                  </>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Loaded>
+    </section>
+  );
+}
