@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { problemText, products, unwrap, type Product } from '../api/clients';
-import { navigate, useLocation } from '../router';
+import { Link, navigate, useLocation } from '../router';
 import { ErrorBox, Loaded, money, Pager, useAction, useLoad } from '../ui';
 
 const PRICE = /^\d{1,10}(\.\d{1,2})?$/;
@@ -133,6 +133,9 @@ export function AdminProducts() {
                     <td>{money(product.price, product.currency)}</td>
                     <td>{product.active ? 'active' : 'inactive'}</td>
                     <td>
+                      <Link to={`/admin/stock?product=${product.id}`}>
+                        Stock<span className="sr-only"> of {product.name}</span>
+                      </Link>{' '}
                       <button type="button" onClick={() => setEditing(product)}>
                         Edit<span className="sr-only"> {product.name}</span>
                       </button>{' '}

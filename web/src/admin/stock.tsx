@@ -1,9 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { inventory, unwrap, type StockPage } from '../api/clients';
-import { navigate, useLocation } from '../router';
+import { Link, navigate, useLocation } from '../router';
 import { ErrorBox, Loaded, Pager, useAction, useLoad } from '../ui';
 
-type Row = StockPage['items'][number];
+type ListRow = StockPage['items'][number];
+/** What a row needs: a list item, or one product's record (which names the product without `product`). */
+type Row = Pick<ListRow, 'productId' | 'sku' | 'name' | 'onHand' | 'reserved' | 'available' | 'lowStockThreshold' | 'updatedAt'> & { product?: ListRow['product'] };
 
 function StockRow({ row, onChange }: { row: Row; onChange: () => void }) {
   const [quantity, setQuantity] = useState(String(row.onHand));
@@ -77,12 +79,20 @@ function StockRow({ row, onChange }: { row: Row; onChange: () => void }) {
 export function AdminStock() {
   const { query } = useLocation();
   const page = Math.max(1, Number(query.get('page') ?? '1') || 1);
-  const list = useLoad(async () => unwrap(await inventory.GET('/inventory', { params: { query: { page, limit: 20 } } })), [page]);
+  const product = query.get('product') ?? '';
+  // One product's record (the products page links here), or every record a page at a time.
+  const list = useLoad(async () => {
+    if (!product) return unwrap(await inventory.GET('/inventory', { params: { query: { page, limit: 20 } } }));
+    const one: Row = unwrap(await inventory.GET('/inventory/{productId}', { params: { path: { productId: product } } }));
+    return { items: [one], page: 1, limit: 1, total: 1 };
+  }, [page, product]);
   return (
     <Loaded state={list} empty={(data) => data.items.length === 0 && 'No stock records yet: they appear when products are created.'}>
       {(data) => (
         <>
-          <p className="muted">Rows at or below their low-stock threshold are highlighted.</p>
+          <p className="muted">
+            Rows at or below their low-stock threshold are highlighted.{product && <> <Link to="/admin/stock">Show every product</Link></>}
+          </p>
           <table className="table">
             <thead>
               <tr>

@@ -27,7 +27,7 @@ export function OrderPage({ id }: { id: string }) {
   return (
     <section>
       <h1>Order {order.id.slice(0, 8)}</h1>
-      <p className="order-status" aria-live="polite">
+      <p className="order-status" aria-live="polite" data-watch={mode}>
         Status: <Status status={order.status} />{' '}
         {order.status === 'PENDING' && <span className="muted">waiting for the stock to be reserved{mode === 'polling' ? ' (checking every 2 s)' : ''}…</span>}
       </p>
