@@ -17,6 +17,8 @@ import { API_DOCUMENTS, typesOf } from '../tools/api-types';
  */
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SCREENSHOTS = process.env['WEB_SCREENSHOTS'];
+/** The pages the README shows. */
+const SHOWN = new Set(['catalogue', 'product', 'cart', 'order', 'admin-stock', 'admin-orders', 'admin-dead-letters', 'admin-services']);
 const UPSTREAM_TIMEOUT_MS = 2000;
 const LIVE_MS = 30_000;
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -73,13 +75,14 @@ describe('web app in a real browser', () => {
     });
     const serious = violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
     assert.deepEqual(serious, [], `${name}: accessibility violations`);
+    const shoot = SCREENSHOTS && SHOWN.has(name) ? SCREENSHOTS : undefined;
     const desktop = page.viewportSize();
     await page.setViewportSize({ width: 375, height: 812 });
-    if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-375.png`), fullPage: true });
+    if (shoot) await page.screenshot({ path: path.join(shoot, `${name}-375.png`), fullPage: true });
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 375, `${name}: ${width} px wide at a 375 px viewport`);
     if (desktop) await page.setViewportSize(desktop);
-    if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-desktop.png`), fullPage: true });
+    if (shoot) await page.screenshot({ path: path.join(shoot, `${name}-desktop.png`), fullPage: true });
   }
 
   async function addToCart(page: Page, product: { id: string; name: string }, quantity: number): Promise<void> {
