@@ -280,6 +280,27 @@ describe('web app in a real browser', () => {
     assert.deepEqual(cspViolations, []);
   });
 
+  it('When an account is deactivated while its page is open, then the next call refreshes once, is refused, and the page goes to login', async () => {
+    const customer = await stack.customer();
+    const page = await open();
+    await logIn(page, customer.email, customer.password);
+    await page.getByRole('link', { name: 'My orders' }).click();
+    await page.getByText('No orders yet.').waitFor();
+    const refreshes: string[] = [];
+    page.on('request', (sent) => {
+      if (sent.url().endsWith('/api/auth/refresh')) refreshes.push(sent.url());
+    });
+    const deactivated = await request('POST', `${stack.api}/users/${customer.id}/deactivate`, { token: stack.admin.token });
+    assert.equal(deactivated.status, 200, JSON.stringify(deactivated.body));
+    // Revocation reaches the gateway as an event: wait until a token issued before it is refused.
+    await waitFor(async () => ((await request('GET', `${stack.api}/users/me`, { token: customer.token })).status === 401 ? true : undefined), 20_000, 100);
+
+    await page.getByRole('link', { name: 'Notifications' }).click();
+    await page.waitForURL(/\/login\?next=%2Fnotifications$/);
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    assert.equal(refreshes.length, 1, 'one refresh, then the login page');
+  });
+
   it('When the shopper logs out, then the refresh token the tab held is revoked', async () => {
     const refreshToken = await shopperPage.evaluate(() => sessionStorage.getItem('oip.refreshToken'));
     assert.ok(refreshToken, 'the tab keeps its refresh token in sessionStorage');

@@ -44,9 +44,9 @@ function StockRow({ row, onChange }: { row: Row; onChange: () => void }) {
         {low && <strong className="warn"> low stock</strong>}
         <div className="muted">{row.sku}</div>
       </td>
-      <td>{row.onHand}</td>
-      <td>{row.reserved}</td>
-      <td>{row.available}</td>
+      <td data-label="On hand">{row.onHand}</td>
+      <td data-label="Reserved">{row.reserved}</td>
+      <td data-label="Available">{row.available}</td>
       <td>
         <form className="inline" onSubmit={set} noValidate>
           <label>

@@ -71,7 +71,7 @@ export function CartPage() {
               <td>
                 <Link to={`/products/${line.productId}`}>{line.name}</Link>
               </td>
-              <td>
+              <td data-label="Price">
                 {line.price} {line.currency}
               </td>
               <td>

@@ -59,9 +59,9 @@ export function OrderPage({ id }: { id: string }) {
               <td>
                 <Link to={`/products/${line.productId}`}>{line.name}</Link>
               </td>
-              <td>{line.unitPrice}</td>
-              <td>{line.quantity}</td>
-              <td>{line.lineTotal}</td>
+              <td data-label="Unit price">{line.unitPrice}</td>
+              <td data-label="Quantity">{line.quantity}</td>
+              <td data-label="Line total">{line.lineTotal}</td>
             </tr>
           ))}
         </tbody>
