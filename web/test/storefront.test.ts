@@ -280,6 +280,16 @@ describe('web app in a real browser', () => {
     assert.deepEqual(cspViolations, []);
   });
 
+  it('When the shopper cancels an order from My orders, then it is CANCELLED', async () => {
+    await addToCart(shopperPage, lamp, 1);
+    const id = await placeOrder(shopperPage);
+    await status(shopperPage, 'CONFIRMED');
+    await shopperPage.getByRole('link', { name: 'My orders' }).click();
+    await shopperPage.getByRole('button', { name: `Cancel order ${id.slice(0, 8)}` }).click();
+    await shopperPage.locator('li').filter({ hasText: `Order ${id.slice(0, 8)}` }).filter({ hasText: 'CANCELLED' }).waitFor();
+    assert.equal((await stack.order(id)).status, 'CANCELLED');
+  });
+
   it('When an account is deactivated while its page is open, then the next call refreshes once, is refused, and the page goes to login', async () => {
     const customer = await stack.customer();
     const page = await open();

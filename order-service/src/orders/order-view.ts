@@ -91,8 +91,9 @@ export class OrderView {
   @ApiPropertyOptional({ enum: ['RESERVED', 'REJECTED'], nullable: true, description: 'Inventory\'s answer; null while it is awaited' })
   stockOutcome!: StockOutcome | null;
 
-  @ApiPropertyOptional({ type: RejectionView, nullable: true, description: 'Why inventory rejected the order (REJECTED only); null otherwise' })
-  rejection!: RejectionView | null;
+  // Absent rather than null otherwise: @nestjs/swagger cannot document a nullable $ref.
+  @ApiPropertyOptional({ type: RejectionView, description: 'Why inventory rejected the order; present on REJECTED orders only' })
+  rejection?: RejectionView;
 
   @ApiPropertyOptional({
     enum: CANCEL_REASONS,
@@ -137,13 +138,15 @@ export function toOrderView(order: OrderRecord): OrderView {
     total: order.total,
     currency: order.currency,
     stockOutcome: order.stockOutcome,
-    rejection: order.stockRejection && {
-      reason: order.stockRejection.reason,
-      shortItems: order.stockRejection.shortItems.map((short) => {
-        const name = order.items.find((line) => line.productId === short.productId)?.name;
-        return { ...short, ...(name ? { name } : {}) };
-      }),
-    },
+    ...(order.stockRejection && {
+      rejection: {
+        reason: order.stockRejection.reason,
+        shortItems: order.stockRejection.shortItems.map((short) => {
+          const name = order.items.find((line) => line.productId === short.productId)?.name;
+          return { ...short, ...(name ? { name } : {}) };
+        }),
+      },
+    }),
     cancelReason: order.cancelReason,
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),

@@ -1,6 +1,29 @@
-import { orders, notifications, unwrap } from '../api/clients';
+import { orders, notifications, unwrap, type Order } from '../api/clients';
 import { Link, navigate, useLocation } from '../router';
-import { Loaded, money, Pager, Status, useLoad } from '../ui';
+import { ErrorBox, Loaded, money, Pager, Status, useAction, useLoad } from '../ui';
+import { cancellable } from './order';
+
+function CancelButton({ order, onChange }: { order: Order; onChange: () => void }) {
+  const action = useAction();
+  if (!cancellable(order)) return null;
+  return (
+    <>
+      <button
+        type="button"
+        disabled={action.busy}
+        onClick={() =>
+          void action.run(async () => {
+            unwrap(await orders.POST('/orders/{id}/cancel', { params: { path: { id: order.id } } }));
+            onChange();
+          })
+        }
+      >
+        Cancel<span className="sr-only"> order {order.id.slice(0, 8)}</span>
+      </button>
+      <ErrorBox>{action.error}</ErrorBox>
+    </>
+  );
+}
 
 export function MyOrders() {
   const { query } = useLocation();
@@ -16,7 +39,7 @@ export function MyOrders() {
               {data.items.map((order) => (
                 <li key={order.id}>
                   <Link to={`/orders/${order.id}`}>Order {order.id.slice(0, 8)}</Link> <Status status={order.status} /> {money(order.total, order.currency)}{' '}
-                  <span className="muted">{new Date(order.createdAt).toLocaleString()}</span>
+                  <span className="muted">{new Date(order.createdAt).toLocaleString()}</span> <CancelButton order={order} onChange={list.reload} />
                 </li>
               ))}
             </ul>

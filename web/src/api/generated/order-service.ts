@@ -238,8 +238,8 @@ export interface components {
             /** Format: uuid */
             id: string;
             items: components["schemas"]["OrderLineView"][];
-            /** @description Why inventory rejected the order (REJECTED only); null otherwise */
-            rejection?: (components["schemas"]["RejectionView"] | null) & components["schemas"]["RejectionView"];
+            /** @description Why inventory rejected the order; present on REJECTED orders only */
+            rejection?: components["schemas"]["RejectionView"];
             /**
              * @example PENDING
              * @enum {string}
