@@ -135,13 +135,17 @@ describe('web app in a real browser', () => {
     const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
     assert.ok(asset, 'index.html names a script under /assets');
     assert.equal((await fetch(`${base}${asset}`)).headers.get('cache-control'), 'public, max-age=31536000, immutable');
-    const route = await fetch(`${base}/orders/${randomUUID()}`, { headers: { accept: 'text/html' } });
+    const route = await fetch(`${base}/orders/${randomUUID()}`, { headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } });
     assert.equal(route.status, 200);
     assert.equal(await route.text(), html);
     // The gateway's own paths keep their meaning.
     assert.equal((await fetch(`${base}/api/orders`, { headers: { accept: 'text/html' } })).status, 401);
     assert.equal((await fetch(`${base}/health/live`)).status, 200);
     assert.equal((await fetch(`${base}/assets/missing-00000000.js`)).status, 404);
+    // A client that is not a browser asking for an unknown path still gets the problem+json 404.
+    const unknown = await fetch(`${base}/no-such-page`, { headers: { accept: '*/*' } });
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.headers.get('content-type') ?? '', /problem\+json/);
   });
 
   it('When the services are running, then the committed API types are what openapi-typescript makes of their documents', async () => {

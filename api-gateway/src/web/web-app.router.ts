@@ -58,7 +58,10 @@ export function webAppRouter(logger: Logger, dir = WEB_APP_DIR): Router {
     files(req, res, next);
   });
   router.use((req, res, next) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || reserved.test(req.path) || req.path.startsWith('/assets/') || !req.accepts('html')) {
+    // `/` is the app for anyone; another path only for a client that prefers HTML (a browser): one
+    // that takes anything (*/*) still gets the problem+json 404 an unknown path has always answered.
+    const wantsPage = req.path === '/' || req.accepts(['application/json', 'text/html']) === 'text/html';
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || reserved.test(req.path) || req.path.startsWith('/assets/') || !wantsPage) {
       next();
       return;
     }
