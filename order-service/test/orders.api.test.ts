@@ -362,6 +362,21 @@ describe('order API', () => {
       assert.equal(reread.rejection?.reason, events.at(-1)?.rejection?.reason);
     });
 
+    it('When an instance serving a stream is stopped, then the stream ends and the instance exits cleanly instead of waiting for the client', async () => {
+      const product = await stack.product(5);
+      const placed = await stack.placeOrder(customer.token, [{ productId: product.id, quantity: 1 }]);
+      await stack.settled(placed.body.id);
+      const replica = await stack.startReplica('order-service', { SHUTDOWN_TIMEOUT_MS: '8000' });
+      const answer = await fetch(`${replica.url}/orders/${placed.body.id}/events`, { headers: { authorization: `Bearer ${customer.token}` } });
+      assert.equal(answer.status, 200);
+      const body = answer.text();
+
+      const code = await replica.stop();
+
+      assert.equal(code, 0, `order-service exited with ${code} (1 = the shutdown timed out on the open stream)`);
+      assert.match(await body, /"status":"CONFIRMED"/);
+    });
+
     it('When another customer asks for the stream, then 403; an unknown order is 404; both as problems', async () => {
       const product = await stack.product(5);
       const placed = await stack.placeOrder(customer.token, [{ productId: product.id, quantity: 1 }]);
