@@ -205,7 +205,7 @@ describe('web app in a real browser', () => {
     assert.deepEqual(order.items.map((line) => [line.productId, line.quantity]).sort(), [[mug.id, 2], [lamp.id, 1]].sort());
   });
 
-  it('When an operator sets a stock to 0 in the console, then the shopper\'s next order shows REJECTED with the short line', async () => {
+  it('When an operator sets a stock to 0 in the console, then the shopper\'s next order shows REJECTED with the short line (polling when the stream is blocked)', async () => {
     await logIn(adminPage, stack.admin.email, stack.admin.password);
     await adminPage.goto(`${base}/admin/stock?product=${cup.id}`);
     const row = adminPage.locator(`tr[data-product="${cup.id}"]`);
@@ -216,9 +216,13 @@ describe('web app in a real browser', () => {
     await row.locator('td').nth(1).filter({ hasText: /^0$/ }).waitFor();
     assert.equal((await stack.stock(cup.id)).onHand, 0);
 
+    // This time without the event stream (a proxy that drops it, say): the page falls back to polling.
+    await shopperPage.route('**/events', (route) => route.abort());
     await addToCart(shopperPage, cup, 1);
     await placeOrder(shopperPage);
     await status(shopperPage, 'REJECTED');
+    assert.equal(await shopperPage.locator('.order-status').getAttribute('data-watch'), 'polling');
+    await shopperPage.unroute('**/events');
     await shopperPage.locator('.short-line').filter({ hasText: `${cup.name}: 1 requested, 0 available` }).waitFor();
   });
 

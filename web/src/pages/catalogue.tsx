@@ -18,6 +18,8 @@ export function Catalogue() {
     const all = unwrap(await products.GET('/products', { params: { query: { limit: 100 } } }));
     return [...new Set(all.items.map((item) => item.category).filter((name): name is string => Boolean(name)))].sort();
   }, []);
+  // A category named in the address is offered even when the first hundred products do not have it.
+  const offered = category && !(categories.data ?? []).includes(category) ? [category, ...(categories.data ?? [])] : (categories.data ?? []);
 
   const go = (next: { q?: string; category?: string; page?: number }): void => {
     const params = new URLSearchParams();
@@ -44,7 +46,7 @@ export function Catalogue() {
           Category
           <select name="category" value={category} onChange={(event) => go({ category: event.target.value })}>
             <option value="">All categories</option>
-            {(categories.data ?? []).map((name) => (
+            {offered.map((name) => (
               <option key={name} value={name}>
                 {name}
               </option>
