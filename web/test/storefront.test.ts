@@ -32,7 +32,8 @@ interface AxeViolation {
 
 describe('web app in a real browser', () => {
   // A short upstream timeout, so that a stream outliving it proves the gateway does not cut it.
-  const stack = new Stack({ 'api-gateway': { UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS) } });
+  // One retry, so a poison event is dead-lettered within a second.
+  const stack = new Stack({ 'api-gateway': { UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS) }, 'order-service': { RABBITMQ_MAX_RETRIES: '1' } });
   let browser: Browser;
   let base: string;
   const contexts: BrowserContext[] = [];
@@ -252,6 +253,38 @@ describe('web app in a real browser', () => {
     await waitFor(() => (events.join('').includes('"SHIPPED"') ? true : undefined), 10_000);
     controller.abort();
     await reading.catch(() => undefined);
+  });
+
+  it('When order-service cannot record a reservation, then the operator sees the dead letter with its error, replays it after the fix, and the customer\'s page shows CONFIRMED', async () => {
+    const customer = await stack.customer();
+    const page = await open();
+    await logIn(page, customer.email, customer.password);
+    // Every change to this customer's orders fails in PostgreSQL until the trigger is dropped.
+    const trigger = `web_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    await stack.db.query(`CREATE OR REPLACE FUNCTION web_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'order % is frozen by the web test', OLD.id; END $$`);
+    await stack.db.query(`CREATE TRIGGER ${trigger} BEFORE UPDATE ON orders FOR EACH ROW WHEN (OLD.customer_id = '${customer.id}') EXECUTE FUNCTION web_test_refuse()`);
+    try {
+      const placed = await stack.placeOrder(customer.token, [{ productId: mug.id, quantity: 1 }]);
+      assert.equal(placed.status, 201, JSON.stringify(placed.body));
+      await page.goto(`${base}/orders/${placed.body.id}`);
+      await status(page, 'PENDING');
+      type Listing = { items: Array<{ service: string; messageId: string; event: { subject?: string } | string }> };
+      const dead = await waitFor(async () => {
+        const answer = await request<Listing>('GET', `${stack.api}/admin/dead-letters?limit=500`, { token: stack.admin.token });
+        return answer.body.items.find((item) => item.service === 'order-service' && typeof item.event === 'object' && item.event.subject === placed.body.id);
+      }, 20_000, 200);
+
+      await adminPage.goto(`${base}/admin/dead-letters`);
+      const item = adminPage.locator(`li[data-message="${dead.messageId}"]`);
+      await item.filter({ hasText: 'is frozen by the web test' }).waitFor();
+      await stack.db.query(`DROP TRIGGER ${trigger} ON orders`);
+      await item.getByRole('button', { name: /^Replay/ }).click();
+      await item.waitFor({ state: 'detached' });
+      await status(page, 'CONFIRMED');
+    } finally {
+      await stack.db.query(`DROP TRIGGER IF EXISTS ${trigger} ON orders`);
+    }
   });
 
   it('When someone else asks for an order\'s events, then the answer is a 403 problem, not a stream', async () => {

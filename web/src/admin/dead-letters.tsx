@@ -28,7 +28,7 @@ export function AdminDeadLetters() {
                 ) : (
                   <ul className="rows">
                     {items.map((item) => (
-                      <li key={item.messageId}>
+                      <li key={item.messageId} data-message={item.messageId}>
                         <strong>{item.type ?? 'unknown event'}</strong> <span className="muted">{item.deadLetteredAt ? new Date(item.deadLetteredAt).toLocaleString() : ''}, {item.attempts ?? '?'} attempts</span>
                         <p className="error">{item.error ?? 'no error recorded'}</p>
                         <details>
@@ -36,10 +36,10 @@ export function AdminDeadLetters() {
                           <pre>{JSON.stringify(item.event, null, 2)}</pre>
                         </details>
                         <button type="button" disabled={action.busy} onClick={() => act(service.name, item.messageId, 'replay')}>
-                          Replay
+                          Replay<span className="sr-only"> {item.type ?? 'event'} {item.messageId}</span>
                         </button>{' '}
                         <button type="button" className="danger" disabled={action.busy} onClick={() => act(service.name, item.messageId, 'discard')}>
-                          Discard
+                          Discard<span className="sr-only"> {item.type ?? 'event'} {item.messageId}</span>
                         </button>
                       </li>
                     ))}
