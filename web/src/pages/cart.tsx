@@ -7,18 +7,23 @@ import { Empty, ErrorBox, useAction } from '../ui';
 
 const cents = (price: string): number => Math.round(Number(price) * 100);
 
+/** 128 random bits as hex. Not crypto.randomUUID: that exists only in secure contexts (https, localhost). */
+function newKey(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
 export function CartPage() {
   const lines = useCart();
   const { user } = useAuth();
   const action = useAction();
   // One key per cart content: a double click, or a retry after a lost answer, is the same order.
-  const [key, setKey] = useState(() => crypto.randomUUID());
+  const [key, setKey] = useState(newKey);
   const currency = lines[0]?.currency ?? 'EUR';
   const total = lines.reduce((sum, line) => sum + cents(line.price) * line.quantity, 0);
 
   const change = (productId: string, quantity: number): void => {
     cart.setQuantity(productId, quantity);
-    setKey(crypto.randomUUID());
+    setKey(newKey());
   };
 
   const checkout = (): void => {
