@@ -19,6 +19,8 @@ FROM source AS build
 ARG SERVICE
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
 RUN node node_modules/typescript/bin/tsc -b "$SERVICE"
+# The gateway also serves the web app (web/dist/app); the other images get an empty folder there.
+RUN mkdir -p web/dist/app && if [ "$SERVICE" = api-gateway ]; then node node_modules/vite/bin/vite.js build web --logLevel warn; fi
 
 # Production dependencies of this one workspace (and the workspace packages it depends on);
 # install scripts run here, so native modules (bcrypt prebuilds) are fetched for this platform.
@@ -40,6 +42,7 @@ COPY --from=build /app/packages/platform/package.json packages/platform/
 COPY --from=build /app/packages/platform/dist packages/platform/dist
 COPY --from=build /app/${SERVICE}/package.json ${SERVICE}/
 COPY --from=build /app/${SERVICE}/dist ${SERVICE}/dist
+COPY --from=build /app/web/dist/app web/dist/app
 # The only writable place: state a service keeps on disk (e.g. a generated signing key). main.js
 # links to the service's entry point so that CMD stays exec form (node is PID 1 and gets SIGTERM);
 # node resolves the link, so the service's own relative paths are unchanged.

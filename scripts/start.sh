@@ -69,5 +69,5 @@ wait_until_ready
 for service in "${SERVICES[@]}"; do
   for ((instance = 2; instance <= COUNT[$service]; instance++)); do launch "$service" "${PORT_VARIABLE[$service]}=0"; done
 done
-echo "[start] all services ready: API $gateway/api, docs $gateway/docs, registry $gateway/registry (admin) — Ctrl-C stops everything"
+echo "[start] all services ready: web app $gateway/, API $gateway/api, docs $gateway/docs, registry $gateway/registry (admin) — Ctrl-C stops everything"
 wait

@@ -17,6 +17,8 @@ ensure_compose_cli() {
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose; }
 }
 if [ "$#" -eq 0 ] || [[ "$*" == *compose* ]]; then ensure_compose_cli; fi
+# The browser tests (web/test) drive Debian's chromium.
+if [ "$#" -eq 0 ] || [[ "$*" == *web/* ]]; then bash "$ROOT/scripts/infra/chromium.sh"; fi
 if [ "$#" -eq 0 ]; then
   echo "[test] lint (eslint at zero warnings, then the dependency rules)"
   (cd "$ROOT" && npm run --silent lint)

@@ -9,6 +9,7 @@ import { docsRouter } from './docs/docs.router';
 import { streamProxy } from './proxy/stream-proxy';
 import { registryRouter } from './registry/registry.router';
 import { isPublic, upstreams } from './routes';
+import { consoleLinksRouter, webAppRouter } from './web/web-app.router';
 
 /** Refuses protected `/api` requests without a valid token before they reach any service. */
 function verifyTokens(kit: ServiceKit): RequestHandler {
@@ -37,6 +38,8 @@ export function buildApp(kit: ServiceKit, config: Config): Express {
   api.use(verifyTokens(kit));
   const deadLetters = deadLettersRouter(upstreams, picker, config.UPSTREAM_TIMEOUT_MS);
   api.use(deadLetters.build(authenticator(kit.verifyToken)));
+  const consoleLinks = consoleLinksRouter(config.CONSOLE_LINKS);
+  api.use(consoleLinks.build(authenticator(kit.verifyToken)));
   for (const service of upstreams) {
     const proxy = streamProxy({ name: service.name, picker, timeoutMs: config.UPSTREAM_TIMEOUT_MS, bodyLimitBytes: config.BODY_LIMIT_BYTES, logger: kit.logger });
     for (const prefix of service.prefixes) api.use(prefix, (req, res, next) => {
@@ -65,6 +68,6 @@ export function buildApp(kit: ServiceKit, config: Config): Express {
         handler: (_req, res) => sendProblem(res, problem(429, ErrorCode.REQUEST_RATE_LIMITED, 'Too many requests, slow down')),
       }),
     ],
-    routes: [docsRouter(upstreams, picker, config.UPSTREAM_TIMEOUT_MS, [deadLetters]), registryRouter(kit, metricsAccess), express.Router().use('/api', api)],
+    routes: [docsRouter(upstreams, picker, config.UPSTREAM_TIMEOUT_MS, [deadLetters, consoleLinks]), registryRouter(kit, metricsAccess), express.Router().use('/api', api), webAppRouter(kit.logger)],
   });
 }

@@ -22,6 +22,8 @@ export const configSchema = z.object({
    * Behind a load balancer, list the balancer's address.
    */
   TRUSTED_PROXIES: env.proxies(''),
+  /** `label=url` pairs, comma-separated: the infrastructure UIs the operations console links to. */
+  CONSOLE_LINKS: env.list(''),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -333,6 +333,64 @@ describe('order API', () => {
     });
   });
 
+  describe('status events (GET /orders/:id/events)', () => {
+    /** Reads a server-sent event stream to its end; the `data` of each `status` event, parsed. */
+    async function readStream(url: string, token: string): Promise<{ status: number; contentType: string; events: Order[] }> {
+      const answer = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: AbortSignal.timeout(30_000) });
+      const text = await answer.text();
+      const events = text
+        .split('\n\n')
+        .filter((block) => block.startsWith('event: status'))
+        .map((block) => JSON.parse(block.slice(block.indexOf('data: ') + 6)) as Order);
+      return { status: answer.status, contentType: answer.headers.get('content-type') ?? '', events };
+    }
+
+    it('When an order is rejected while its owner listens, then the stream sends each status with the short line and ends by itself', async () => {
+      const scarce = await stack.product(1);
+      const placed = await stack.placeOrder(customer.token, [{ productId: scarce.id, quantity: 2 }]);
+      assert.equal(placed.status, 201, JSON.stringify(placed.body));
+
+      // text() resolves only because the service ends the stream after REJECTED.
+      const { status, contentType, events } = await readStream(`${stack.api}/orders/${placed.body.id}/events`, customer.token);
+
+      assert.equal(status, 200);
+      assert.match(contentType, /^text\/event-stream/);
+      assert.equal(events.at(-1)?.status, 'REJECTED');
+      assert.ok(events.every((event, i) => i === 0 || event.version > (events[i - 1]?.version ?? 0)), 'one event per change');
+      assert.deepEqual(events.at(-1)?.rejection?.shortItems, [{ productId: scarce.id, name: scarce.name, requested: 2, available: 1 }]);
+      const reread = await stack.order(placed.body.id);
+      assert.equal(reread.rejection?.reason, events.at(-1)?.rejection?.reason);
+    });
+
+    it('When an instance serving a stream is stopped, then the stream ends and the instance exits cleanly instead of waiting for the client', async () => {
+      const product = await stack.product(5);
+      const placed = await stack.placeOrder(customer.token, [{ productId: product.id, quantity: 1 }]);
+      await stack.settled(placed.body.id);
+      const replica = await stack.startReplica('order-service', { SHUTDOWN_TIMEOUT_MS: '8000' });
+      const answer = await fetch(`${replica.url}/orders/${placed.body.id}/events`, { headers: { authorization: `Bearer ${customer.token}` } });
+      assert.equal(answer.status, 200);
+      const body = answer.text();
+
+      const code = await replica.stop();
+
+      assert.equal(code, 0, `order-service exited with ${code} (1 = the shutdown timed out on the open stream)`);
+      assert.match(await body, /"status":"CONFIRMED"/);
+    });
+
+    it('When another customer asks for the stream, then 403; an unknown order is 404; both as problems', async () => {
+      const product = await stack.product(5);
+      const placed = await stack.placeOrder(customer.token, [{ productId: product.id, quantity: 1 }]);
+      const stranger = await stack.customer();
+
+      const refused = await request<Problem>('GET', `${stack.api}/orders/${placed.body.id}/events`, { token: stranger.token });
+      const missing = await request<Problem>('GET', `${stack.api}/orders/${randomUUID()}/events`, { token: customer.token });
+
+      assert.equal(refused.status, 403);
+      assert.equal(missing.status, 404);
+      assert.ok(refused.body.code && missing.body.code);
+    });
+  });
+
   describe('status changes', () => {
     const confirmedOrder = async (owner: Account): Promise<Order> => {
       const product = await stack.product(5);

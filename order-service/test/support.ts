@@ -64,6 +64,7 @@ export interface Order {
   total: string;
   currency: string;
   stockOutcome: string | null;
+  rejection?: { reason: string; shortItems: Array<{ productId: string; name?: string; requested: number; available: number }> } | null;
   createdAt: string;
   updatedAt: string;
   version: number;

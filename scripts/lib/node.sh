@@ -18,8 +18,8 @@ ensure_dependencies() {
 }
 
 build_all() {
-  echo "[setup] building (tsc -b)"
-  (cd "$ROOT" && tsc -b)
+  echo "[setup] building (tsc -b, then the web app with vite)"
+  (cd "$ROOT" && tsc -b && vite build web --logLevel warn)
 }
 
 # shellcheck source=dotenv.sh

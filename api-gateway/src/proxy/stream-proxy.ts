@@ -90,7 +90,12 @@ function forward(req: Request, res: Response, framing: Framing, instance: Servic
   };
   res.on('close', abandon);
   upstream.on('response', (answer) => {
+    // A server-sent event stream is quiet for as long as nothing happens: the idle timeout would
+    // cut it. Its end is the client's to choose (or the service's).
+    if (answer.headers['content-type']?.startsWith('text/event-stream')) upstream.setTimeout(0);
     res.writeHead(answer.statusCode ?? 502, responseHeaders(answer.headers));
+    // Headers at once, so the client's EventSource / fetch sees the stream open before any event.
+    res.flushHeaders();
     answer.pipe(res);
   });
   upstream.on('timeout', () => upstream.destroy(Object.assign(new Error('upstream timeout'), { code: 'UPSTREAM_TIMEOUT' })));

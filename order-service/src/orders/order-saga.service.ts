@@ -5,7 +5,7 @@ import { LOGGER } from '@oip/platform/nest';
 import { orderCancelled, orderConfirmed, orderRejected, orderRelease } from './order-events';
 import { checkTransition } from './order-status';
 import type { OrderRecord } from './order-view';
-import type { StockOutcome } from './order.entity';
+import type { StockOutcome, StockRejection } from './order.entity';
 import { OrdersRepository } from './orders.repository';
 
 /**
@@ -40,15 +40,20 @@ export class OrderSagaService {
   }
 
   stockRejected(event: CloudEvent<'stock_rejected'>): Promise<void> {
-    return this.answer(event, 'REJECTED', (order, causation) => orderRejected(order, event.data, causation));
+    return this.answer(event, 'REJECTED', (order, causation) => orderRejected(order, event.data, causation), { reason: event.data.reason, shortItems: event.data.shortItems });
   }
 
-  private async answer(event: CloudEvent<'stock_reserved' | 'stock_rejected'>, outcome: StockOutcome, resultOf: (order: OrderRecord, causation: Causation) => CloudEvent): Promise<void> {
+  private async answer(
+    event: CloudEvent<'stock_reserved' | 'stock_rejected'>,
+    outcome: StockOutcome,
+    resultOf: (order: OrderRecord, causation: Causation) => CloudEvent,
+    rejection: StockRejection | null = null,
+  ): Promise<void> {
     const orderId = event.data.orderId;
     const causation: Causation = { correlationId: event.correlationid, causationId: event.id };
     // The first answer locks the row until the transaction ends: no status change by a person, no
     // sweep interleaves with its effect. A later one changes no row and needs no lock.
-    const first = await this.orders.recordStockOutcome(orderId, outcome);
+    const first = await this.orders.recordStockOutcome(orderId, outcome, rejection);
     const order = await this.orders.findById(orderId);
     if (!order) {
       // Another deployment's order on a shared broker.

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { formatMinorUnits, parseMinorUnits } from '@oip/contracts';
 import { PageOf } from '@oip/platform/nest';
 import { CANCEL_REASONS, ORDER_STATUSES, type CancelReason, type OrderStatus } from './order-status';
-import type { StockOutcome } from './order.entity';
+import type { StockOutcome, StockRejection } from './order.entity';
 
 /** An order as the repository hands it out: plain data, money as decimal strings. */
 export interface OrderLineRecord {
@@ -21,6 +21,7 @@ export interface OrderRecord {
   currency: string;
   idempotencyKey: string | null;
   stockOutcome: StockOutcome | null;
+  stockRejection: StockRejection | null;
   cancelReason: CancelReason | null;
   /** order_cancelled went out before inventory's answer came: a later reservation needs a release of its own. */
   cancelAnnounced: boolean;
@@ -47,6 +48,28 @@ export class OrderLineView {
   lineTotal!: string;
 }
 
+export class ShortLineView {
+  @ApiProperty({ example: '6650c0ffee0000000000beef' })
+  productId!: string;
+
+  @ApiPropertyOptional({ example: 'Mug', description: 'The line\'s product name, when the order has that product' })
+  name?: string;
+
+  @ApiProperty({ example: 3 })
+  requested!: number;
+
+  @ApiProperty({ example: 1 })
+  available!: number;
+}
+
+export class RejectionView {
+  @ApiProperty({ example: 'insufficient stock' })
+  reason!: string;
+
+  @ApiProperty({ type: [ShortLineView], description: 'The lines inventory could not cover' })
+  shortItems!: ShortLineView[];
+}
+
 export class OrderView {
   @ApiProperty({ format: 'uuid' })
   id!: string;
@@ -68,6 +91,10 @@ export class OrderView {
 
   @ApiPropertyOptional({ enum: ['RESERVED', 'REJECTED'], nullable: true, description: 'Inventory\'s answer; null while it is awaited' })
   stockOutcome!: StockOutcome | null;
+
+  // Absent rather than null otherwise: @nestjs/swagger cannot document a nullable $ref.
+  @ApiPropertyOptional({ type: RejectionView, description: 'Why inventory rejected the order; present on REJECTED orders only' })
+  rejection?: RejectionView;
 
   @ApiPropertyOptional({
     enum: CANCEL_REASONS,
@@ -100,6 +127,15 @@ export function toOrderView(order: OrderRecord): OrderView {
     total: order.total,
     currency: order.currency,
     stockOutcome: order.stockOutcome,
+    ...(order.stockRejection && {
+      rejection: {
+        reason: order.stockRejection.reason,
+        shortItems: order.stockRejection.shortItems.map((short) => {
+          const name = order.items.find((line) => line.productId === short.productId)?.name;
+          return { ...short, ...(name ? { name } : {}) };
+        }),
+      },
+    }),
     cancelReason: order.cancelReason,
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),

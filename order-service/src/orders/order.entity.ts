@@ -15,6 +15,12 @@ import type { CancelReason, OrderStatus } from './order-status';
 
 export type StockOutcome = 'RESERVED' | 'REJECTED';
 
+/** Inventory's stock_rejected answer, as stored with the order. */
+export interface StockRejection {
+  reason: string;
+  shortItems: Array<{ productId: string; requested: number; available: number }>;
+}
+
 /**
  * A row of `orders`. The schema is owned by the migrations; this mapping must follow them. Money
  * columns map to strings: PostgreSQL numeric has no JavaScript type that would not round it.
@@ -50,6 +56,10 @@ export class OrderEntity {
   /** Inventory's answer to order_created; null until it arrives. */
   @Column({ name: 'stock_outcome', type: 'text', nullable: true })
   stockOutcome!: StockOutcome | null;
+
+  /** Why inventory rejected the order (which lines were short); null for any other outcome. */
+  @Column({ name: 'stock_rejection', type: 'jsonb', nullable: true })
+  stockRejection!: StockRejection | null;
 
   /** Set with the change to CANCELLED; null otherwise. */
   @Column({ name: 'cancel_reason', type: 'text', nullable: true })

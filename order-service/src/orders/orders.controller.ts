@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import {
   ApiConflictResponse,
   ApiCreatedResponse,
@@ -7,16 +7,18 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiProduces,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '@oip/platform';
 import { Authenticated, CurrentUser } from '@oip/platform/nest';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { CreateOrderDto } from './dto/create-order.dto';
 import { ListOrdersQuery, PageQuery } from './dto/list-orders.query';
 import { CustomerIdParams, OrderIdParams } from './dto/order-id.params';
 import { UpdateStatusDto } from './dto/update-status.dto';
+import { OrderStatusStreams, STATUS_POLL_MS } from './order-status.streams';
 import { OrderPage, OrderView } from './order-view';
 import { IDEMPOTENCY_KEY, OrdersService } from './orders.service';
 
@@ -24,7 +26,10 @@ import { IDEMPOTENCY_KEY, OrdersService } from './orders.service';
 @Authenticated()
 @Controller('orders')
 export class OrdersController {
-  constructor(private readonly orders: OrdersService) {}
+  constructor(
+    private readonly orders: OrdersService,
+    private readonly streams: OrderStatusStreams,
+  ) {}
 
   @Post()
   @ApiOperation({ summary: 'Place an order: prices are taken from product-service, the total is computed here' })
@@ -74,6 +79,23 @@ export class OrdersController {
   @ApiForbiddenResponse({ description: 'Another customer\'s order' })
   get(@CurrentUser() caller: AuthenticatedUser, @Param() params: OrderIdParams): Promise<OrderView> {
     return this.orders.get(caller, params.id);
+  }
+
+  @Get(':id/events')
+  @ApiOperation({
+    summary: `The order's status as server-sent events (its owner or an admin): the order at once, then again after each change (read every ${STATUS_POLL_MS} ms); the stream ends after REJECTED, CANCELLED or DELIVERED`,
+  })
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({
+    description: 'Events named `status` whose `data` is the order (OrderView) as JSON and whose `id` is its version; `: keep-alive` comments in between',
+    content: { 'text/event-stream': { schema: { type: 'string', example: 'event: status\nid: 2\ndata: {"id":"…","status":"CONFIRMED",…}\n\n' } } },
+  })
+  @ApiNotFoundResponse({ description: 'No such order' })
+  @ApiForbiddenResponse({ description: 'Another customer\'s order' })
+  async events(@CurrentUser() caller: AuthenticatedUser, @Param() params: OrderIdParams, @Req() req: Request, @Res() res: Response): Promise<void> {
+    // Read (and the caller checked) before the stream opens, so a refusal is an ordinary problem.
+    const first = await this.orders.get(caller, params.id);
+    this.streams.serve(req, res, first, () => this.orders.get(caller, params.id));
   }
 
   @Put(':id/status')

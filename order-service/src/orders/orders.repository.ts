@@ -6,7 +6,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { OrderItemEntity } from './order-item.entity';
 import type { CancelReason, OrderStatus } from './order-status';
 import type { OrderLineRecord, OrderRecord } from './order-view';
-import { OrderEntity, type StockOutcome } from './order.entity';
+import { OrderEntity, type StockOutcome, type StockRejection } from './order.entity';
 
 const IDEMPOTENCY_KEY_CONSTRAINT = 'orders_customer_idempotency_key';
 
@@ -209,11 +209,11 @@ export class OrdersRepository {
    * has an answer (a second answer to the same order_created). The row stays locked until the
    * transaction ends, so no status change by a person interleaves with the answer's effect.
    */
-  async recordStockOutcome(id: string, outcome: StockOutcome): Promise<boolean> {
+  async recordStockOutcome(id: string, outcome: StockOutcome, rejection: StockRejection | null = null): Promise<boolean> {
     return this.inTransaction(async (manager) => {
       const [rows] = await manager.query<[Array<{ id: string }>, number]>(
-        `UPDATE orders SET stock_outcome = $2, updated_at = now() WHERE id = $1 AND stock_outcome IS NULL RETURNING id`,
-        [id, outcome],
+        `UPDATE orders SET stock_outcome = $2, stock_rejection = $3, updated_at = now() WHERE id = $1 AND stock_outcome IS NULL RETURNING id`,
+        [id, outcome, rejection === null ? null : JSON.stringify(rejection)],
       );
       return rows.length > 0;
     });
@@ -252,6 +252,7 @@ export class OrdersRepository {
       currency: order.currency.trim(),
       idempotencyKey: order.idempotencyKey,
       stockOutcome: order.stockOutcome,
+      stockRejection: order.stockRejection,
       cancelReason: order.cancelReason,
       cancelAnnounced: order.cancelAnnounced,
       createdAt: order.createdAt,

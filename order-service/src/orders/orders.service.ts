@@ -59,6 +59,7 @@ export class OrdersService {
       currency: lines[0]?.currency ?? 'EUR',
       idempotencyKey: key,
       stockOutcome: null,
+      stockRejection: null,
       cancelReason: null,
       cancelAnnounced: false,
       createdAt: now,

@@ -128,7 +128,7 @@ async function main(): Promise<number> {
   // Node test runner flags (e.g. --test-name-pattern=...) pass through; the rest are test files.
   const flags = process.argv.slice(2).filter((argument) => argument.startsWith('--'));
   const patterns = process.argv.slice(2).filter((argument) => !argument.startsWith('--'));
-  const files = patterns.length > 0 ? patterns : ['packages/*/dist/test/**/*.test.js', '*-service/dist/test/**/*.test.js', 'api-gateway/dist/test/**/*.test.js', 'tests/dist/**/*.test.js'];
+  const files = patterns.length > 0 ? patterns : ['packages/*/dist/test/**/*.test.js', '*-service/dist/test/**/*.test.js', 'api-gateway/dist/test/**/*.test.js', 'tests/dist/**/*.test.js', 'web/dist/test/**/*.test.js'];
   const existing = files.filter((pattern) => pattern.includes('*') || existsSync(pattern));
   // No --test-force-exit: on Node 24 it ended files early while async tests were still running,
   // and the run reported a pass with tests silently missing. A file that leaks a handle hangs
