@@ -8,12 +8,13 @@ import { OrdersConsumer } from './orders.consumer';
 import { OrdersController } from './orders.controller';
 import { OrdersRepository } from './orders.repository';
 import { OrdersService } from './orders.service';
+import { OrderMetrics } from './order-metrics';
 import { PendingOrderSweeper } from './pending-order.sweeper';
 
 /** The orders capability: placing orders, following them through the saga, and timing out those it never answers. */
 @Module({
   imports: [TypeOrmModule.forFeature([OrderEntity, OrderItemEntity])],
   controllers: [OrdersController, OrdersConsumer],
-  providers: [OrdersRepository, OrdersService, OrderSagaService, productCatalogue, PendingOrderSweeper],
+  providers: [OrdersRepository, OrdersService, OrderSagaService, productCatalogue, PendingOrderSweeper, OrderMetrics],
 })
 export class OrdersModule {}

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import { runWithContext } from '../request-context';
 import type { BrokerConnection } from './broker-connection';
+import { observeDeadLetterDepth } from './dead-letter-depth';
 import { assertConsumerQueue, dlqOf, retryDelays, retryQueueOf } from './topology';
 
 /**
@@ -69,6 +70,7 @@ export class EventConsumer {
     private readonly metrics?: Metrics,
   ) {
     this.delays = retryDelays(options.retryBaseMs, options.maxRetries);
+    if (metrics) observeDeadLetterDepth(metrics, broker, options.queue);
   }
 
   async start(): Promise<void> {
@@ -132,6 +134,7 @@ export class EventConsumer {
   }
 
   private async handle(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+    const endTimer = this.metrics?.eventHandlingDuration.startTimer();
     let event: AnyCloudEvent;
     try {
       event = parseEvent(JSON.parse(message.content.toString('utf8')));
@@ -141,6 +144,7 @@ export class EventConsumer {
       this.logger.error({ reason, messageId: message.properties.messageId }, 'malformed event, dead-lettering');
       await this.settle(channel, message, () => this.forward(channel, message, dlqOf(this.options.queue), reason, Number(message.properties.headers?.[ATTEMPT_HEADER] ?? 0) + 1));
       this.metrics?.eventsConsumed.inc({ type: 'unknown', outcome: 'dead_lettered' });
+      endTimer?.({ type: 'unknown', outcome: 'dead_lettered' });
       this.metrics?.eventsDeadLettered.inc({ queue: this.options.queue, type: 'unknown' });
       return;
     }
@@ -151,6 +155,7 @@ export class EventConsumer {
         const outcome = await this.options.idempotency.run(this.options.queue, event.id, () => this.options.handler(event));
         await this.settle(channel, message, async () => undefined);
         this.metrics?.eventsConsumed.inc({ type: event.type, outcome });
+        endTimer?.({ type: event.type, outcome });
         this.logger.info({ eventId: event.id, type: event.type, outcome }, 'event handled');
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
@@ -165,11 +170,13 @@ export class EventConsumer {
           this.logger.warn({ err: error, eventId: event.id, type: event.type, attempt: attempt + 1, retryInMs: next }, 'event handler failed, will retry');
           await this.settle(channel, message, () => this.forward(channel, message, retryQueueOf(this.options.queue, next), reason, nextAttempt));
           this.metrics?.eventsConsumed.inc({ type: event.type, outcome: 'retried' });
+          endTimer?.({ type: event.type, outcome: 'retried' });
         } else {
           this.logger.error({ err: error, eventId: event.id, type: event.type, attempts: attempt + 1 }, 'event handler failed for good, dead-lettering');
           await this.settle(channel, message, () => this.forward(channel, message, dlqOf(this.options.queue), reason, attempt + 1));
           this.metrics?.eventsConsumed.inc({ type: event.type, outcome: 'dead_lettered' });
           this.metrics?.eventsDeadLettered.inc({ queue: this.options.queue, type: event.type });
+          endTimer?.({ type: event.type, outcome: 'dead_lettered' });
         }
       }
     });
