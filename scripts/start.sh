@@ -44,7 +44,7 @@ trap stop_all INT TERM EXIT
 # SIGTERM. SERVICE_NODE_OPTIONS (heap limits) for the services only, not for the build or tools.
 launch() {
   local service="$1" port_setting=("${@:2}")
-  (cd "$ROOT/$service" && NODE_OPTIONS="${SERVICE_NODE_OPTIONS:-}" exec env "${port_setting[@]}" node dist/src/main.js) \
+  (cd "$ROOT/$service" && NODE_OPTIONS="${SERVICE_NODE_OPTIONS:-}" exec env "${port_setting[@]}" node --require @oip/platform/telemetry dist/src/main.js) \
     > >(pino-pretty --colorize --translateTime 'HH:MM:ss.l' --ignore pid,hostname,service --messageFormat "{name} | {msg}") 2>&1 &
   pids+=("$!")
 }

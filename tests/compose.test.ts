@@ -224,7 +224,7 @@ describe('Dockerfiles', () => {
   });
 
   for (const service of services) {
-    it(`When ${service} is built, then its image runs dist/src/main.js as node in production with a health check`, () => {
+    it(`When ${service} is built, then its image runs dist/src/main.js (tracing preloaded) as node in production with a health check`, () => {
       const text = readRepoFile(`${service}/Dockerfile`);
 
       assert.match(text, /^FROM node:24-[a-z0-9-]+ AS runtime$/m);
@@ -234,7 +234,8 @@ describe('Dockerfiles', () => {
       assert.match(text, /NODE_ENV=production/);
       assert.match(text, /^HEALTHCHECK /m);
       assert.match(text, /npm ci /);
-      assert.ok(text.trimEnd().endsWith(`CMD ["node", "${service}/dist/src/main.js"]`));
+      // With the tracing preload, as scripts/start.sh and the testkit start a service.
+      assert.ok(text.trimEnd().endsWith(`CMD ["node", "--require", "@oip/platform/telemetry", "${service}/dist/src/main.js"]`));
     });
   }
 

@@ -7,3 +7,4 @@ export * from './test-issuer';
 export * from './http-client';
 export * from './mailbox';
 export * from './prometheus';
+export * from './jaeger';

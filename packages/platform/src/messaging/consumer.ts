@@ -1,8 +1,10 @@
+import { context, trace } from '@opentelemetry/api';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { EventContractError, parseEvent, type AnyCloudEvent, type EventType } from '@oip/contracts';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import { runWithContext } from '../request-context';
+import { contextOf } from '../telemetry/trace-context';
 import type { BrokerConnection } from './broker-connection';
 import { observeDeadLetterDepth } from './dead-letter-depth';
 import { assertConsumerQueue, dlqOf, retryDelays, retryQueueOf } from './topology';
@@ -149,7 +151,13 @@ export class EventConsumer {
       return;
     }
 
-    await runWithContext({ requestId: event.correlationid ?? event.id, causationId: event.id }, async () => {
+    // The amqplib instrumentation has opened the consumer span from the message's `traceparent`
+    // header; a message without one (published before tracing, or by hand) continues the trace
+    // the event itself names.
+    const span = trace.getSpan(context.active());
+    span?.setAttributes({ 'cloudevents.event_id': event.id, 'cloudevents.event_type': event.type });
+    const traced = span ? context.active() : contextOf(event.traceparent);
+    await context.with(traced, () => runWithContext({ requestId: event.correlationid ?? event.id, causationId: event.id }, async () => {
       const attempt = Number(message.properties.headers?.[ATTEMPT_HEADER] ?? 0);
       try {
         const outcome = await this.options.idempotency.run(this.options.queue, event.id, () => this.options.handler(event));
@@ -179,7 +187,7 @@ export class EventConsumer {
           endTimer?.({ type: event.type, outcome: 'dead_lettered' });
         }
       }
-    });
+    }));
   }
 
   /** Runs `move` and then acks; if either fails (channel gone) the broker redelivers the message. */
