@@ -11,6 +11,15 @@ ensure_dependencies
 build_all
 load_dotenv
 bash "$ROOT/scripts/infra.sh" up
+# Observability on by default: traces to the local Jaeger (TRACING=0, or an OTEL_EXPORTER_OTLP_ENDPOINT
+# of your own, changes that), and the metrics token the local Prometheus scrapes with.
+if [ "${TRACING:-1}" != "0" ]; then
+  export OTEL_EXPORTER_OTLP_ENDPOINT="${OTEL_EXPORTER_OTLP_ENDPOINT:-http://127.0.0.1:${JAEGER_OTLP_HTTP_PORT:-4318}}"
+fi
+if [ -z "${METRICS_TOKEN:-}" ] && [ -s "$ROOT/.data/prometheus/generated-token" ]; then
+  METRICS_TOKEN="$(cat "$ROOT/.data/prometheus/generated-token")"
+  export METRICS_TOKEN
+fi
 
 SERVICES=(user-service product-service inventory-service order-service notification-service api-gateway)
 declare -A PORT_VARIABLE=([user-service]=USER_SERVICE_PORT [product-service]=PRODUCT_SERVICE_PORT [inventory-service]=INVENTORY_SERVICE_PORT
@@ -67,4 +76,7 @@ for service in "${SERVICES[@]}"; do
   for ((instance = 2; instance <= COUNT[$service]; instance++)); do launch "$service" "${PORT_VARIABLE[$service]}=0"; done
 done
 echo "[start] all services ready: API $gateway/api, docs $gateway/docs, registry $gateway/registry (admin) — Ctrl-C stops everything"
+tracing="tracing off (TRACING=0)"
+[ -n "${OTEL_EXPORTER_OTLP_ENDPOINT:-}" ] && tracing="services export to $OTEL_EXPORTER_OTLP_ENDPOINT"
+echo "[start] traces: Jaeger UI http://127.0.0.1:${JAEGER_UI_PORT:-16686} ($tracing); metrics and alerts: Prometheus http://127.0.0.1:${PROMETHEUS_PORT:-9090}"
 wait

@@ -12,7 +12,8 @@ import { Stack, type Account } from './support';
 const SAGA_SERVICES = ['api-gateway', 'inventory-service', 'notification-service', 'order-service', 'product-service'];
 
 describe('Tracing one order across HTTP and RabbitMQ', () => {
-  const stack = new Stack({}, { OTEL_EXPORTER_OTLP_ENDPOINT: testInfra().jaeger.otlpEndpoint, OTEL_BSP_SCHEDULE_DELAY: '200' });
+  // order-service at info level, for its "event handled" lines.
+  const stack = new Stack({ 'order-service': { LOG_LEVEL: 'info' } }, { OTEL_EXPORTER_OTLP_ENDPOINT: testInfra().jaeger.otlpEndpoint, OTEL_BSP_SCHEDULE_DELAY: '200' });
   let customer: Account;
 
   before(async () => {
@@ -71,6 +72,19 @@ describe('Tracing one order across HTTP and RabbitMQ', () => {
       assert.ok(consumed, `${consumer} consumes ${type}:\n${dump}`);
       assert.equal(consumed.parentId, published.spanId, `${consumer}'s ${type} continues ${producer}'s publish`);
       assert.ok(consumed.start >= published.start);
+    }
+    // The log lines of the work name the trace and the span they were written in.
+    const logged = stack
+      .process('order-service')
+      .output()
+      .split('\n')
+      .filter((line) => line.includes(placed.body.id) || line.includes(traceId as string))
+      .map((line) => JSON.parse(line) as { msg: string; trace_id?: string; span_id?: string })
+      .filter((line) => line.msg === 'event handled');
+    assert.ok(logged.length > 0, 'order-service logged the events of the order it handled');
+    for (const line of logged) {
+      assert.equal(line.trace_id, traceId);
+      assert.ok(line.span_id && byId.has(line.span_id), `log line's span ${line.span_id} is in the trace`);
     }
   });
 });
