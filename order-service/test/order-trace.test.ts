@@ -86,5 +86,49 @@ describe('Tracing one order across HTTP and RabbitMQ', () => {
       assert.equal(line.trace_id, traceId);
       assert.ok(line.span_id && byId.has(line.span_id), `log line's span ${line.span_id} is in the trace`);
     }
+    // The e-mail leaves inside the handling of order_confirmed.
+    const smtp = trace.find((span) => span.service === 'notification-service' && span.name === 'smtp send');
+    assert.ok(smtp, `notification-service's SMTP send is in the trace:\n${dump}`);
+  });
+
+  it('When inventory-service crashes holding order_created unacknowledged, then the redelivery after its restart continues the order trace', async () => {
+    const product = await stack.product(5);
+    const inventory = stack.process('inventory-service');
+    // Frozen, it still takes the delivery into its socket buffer, but never acks it.
+    process.kill(inventory.pid, 'SIGSTOP');
+    let traceId: string | null = null;
+    let orderId = '';
+    try {
+      const placed = await stack.placeOrder(customer.token, [{ productId: product.id, quantity: 1 }]);
+      assert.equal(placed.status, 201, JSON.stringify(placed.body));
+      traceId = placed.headers.get('x-trace-id');
+      orderId = placed.body.id;
+      await waitFor(async () => ((await unacknowledged('inventory-service')) > 0 ? true : undefined), 20_000, 500);
+    } finally {
+      await inventory.kill();
+    }
+    await stack.startOne('inventory-service');
+    await stack.settled(orderId, ['CONFIRMED']);
+
+    let last: TraceSpan[] = [];
+    await waitFor(async () => {
+      last = await traceSpans(traceId as string);
+      return hop(last, 'order-service', 'consumer', 'stock_reserved') ? true : undefined;
+    }, 20_000, 250).catch(() => assert.fail(`the redelivered order_created did not continue the trace:\n${describeSpans(last)}`));
+    const byId = new Map(last.map((span) => [span.spanId, span]));
+    const published = hop(last, 'order-service', 'producer', 'order_created');
+    const consumed = hop(last, 'inventory-service', 'consumer', 'order_created');
+    assert.ok(published && consumed, describeSpans(last));
+    assert.equal(consumed.parentId, published.spanId);
+    assert.deepEqual(last.filter((span) => span.parentId !== undefined && !byId.has(span.parentId)).map((span) => span.name), [], 'no orphan span');
   });
 });
+
+/** Deliveries a queue's consumers hold without an ack (RabbitMQ's management API, refreshed every few seconds). */
+async function unacknowledged(queue: string): Promise<number> {
+  const management = new URL(testInfra().rabbitmqManagementUrl);
+  const authorization = `Basic ${Buffer.from(`${decodeURIComponent(management.username)}:${decodeURIComponent(management.password)}`).toString('base64')}`;
+  const answer = await fetch(`${management.origin}/api/queues/%2F/${queue}`, { headers: { authorization } });
+  const body = (await answer.json()) as { messages_unacknowledged?: number };
+  return body.messages_unacknowledged ?? 0;
+}

@@ -11,6 +11,7 @@ import { waitFor } from './wait';
 export interface ServiceProcess {
   url: string;
   port: number;
+  pid: number;
   output(): string;
   exited: Promise<number | null>;
   /** SIGTERM and wait for the exit code. */
@@ -70,5 +71,5 @@ export async function startService(service: string, portVariable: string, env: R
     if (exitCode === undefined) child.kill(name);
     return exited;
   };
-  return { url, port, output, exited, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+  return { url, port, pid: child.pid ?? 0, output, exited, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
 }

@@ -1,4 +1,4 @@
-import { context, propagation, ROOT_CONTEXT, trace, type Context } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context } from '@opentelemetry/api';
 
 /**
  * The W3C trace context of the work in progress, through OpenTelemetry's API: without the SDK
@@ -32,4 +32,21 @@ export function currentTraceIds(): { trace_id: string; span_id: string } | undef
   if (!span) return undefined;
   const { traceId, spanId } = span.spanContext();
   return trace.isSpanContextValid(span.spanContext()) ? { trace_id: traceId, span_id: spanId } : undefined;
+}
+
+/**
+ * `work` as a client span of its own, for a call no instrumentation sees (SMTP through
+ * nodemailer's pooled sockets); a failure marks the span as an error and is rethrown.
+ */
+export function clientSpan<T>(name: string, attributes: Attributes, work: () => Promise<T>): Promise<T> {
+  return trace.getTracer('@oip/platform').startActiveSpan(name, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+    try {
+      return await work();
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
 }
