@@ -23,10 +23,11 @@ install_jaeger() {
   log "jaeger: building Jaeger $JAEGER_VERSION (about 4 minutes the first time)"
   rm -rf "$build"
   mkdir -p "$build" "$DATA/bin"
-  (cd "$build" && go mod init jaeger-build >/dev/null 2>&1 &&
+  # Go lists every one of the ~400 modules it adds: that goes to the build log, not the terminal.
+  (cd "$build" && go mod init jaeger-build &&
     go get -tool "github.com/jaegertracing/jaeger/cmd/jaeger@$JAEGER_VERSION" &&
-    CGO_ENABLED=0 go build -trimpath -o "$JAEGER_BIN.tmp" github.com/jaegertracing/jaeger/cmd/jaeger) 9>&- ||
-    die "jaeger: go build of Jaeger $JAEGER_VERSION failed"
+    CGO_ENABLED=0 go build -trimpath -o "$JAEGER_BIN.tmp" github.com/jaegertracing/jaeger/cmd/jaeger) >"$LOGS/jaeger-build.log" 2>&1 9>&- ||
+    fail_with_log jaeger "$LOGS/jaeger-build.log" "go build of Jaeger $JAEGER_VERSION failed"
   mv -f "$JAEGER_BIN.tmp" "$JAEGER_BIN"
   printf '%s\n' "$JAEGER_VERSION" >"$JAEGER_BIN.version"
   rm -rf "$build"
