@@ -51,4 +51,6 @@ USER node
 EXPOSE ${PORT}
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=5 \
   CMD ["node", "-e", "fetch(process.env.HEALTHCHECK_URL).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "main.js"]
+# The OpenTelemetry preload starts tracing before any instrumented module loads (off without
+# OTEL_EXPORTER_OTLP_ENDPOINT).
+CMD ["node", "--require", "@oip/platform/telemetry", "main.js"]

@@ -11,7 +11,7 @@ source "$INFRA/common.sh"
 if [[ -f $ROOT/.env ]]; then dotenv_export "$ROOT/.env"; fi
 : "${INFRA_TIMEOUT:=60}" # seconds, for every wait
 
-COMPONENTS=(postgres mongo rabbitmq smtp etcd)
+COMPONENTS=(postgres mongo rabbitmq smtp etcd prometheus jaeger)
 for component in "${COMPONENTS[@]}"; do
   # shellcheck source=/dev/null
   source "$INFRA/$component.sh"
@@ -21,7 +21,7 @@ usage() {
   cat <<EOF
 Usage: bash scripts/infra.sh <command> [component]
 
-  install          install what is missing (apt packages, the FerretDB build)
+  install          install what is missing (apt packages, the FerretDB and Jaeger builds)
   up               install if needed, start what is not running, wait until it serves
   down             stop everything this script started (by its pid files)
   status [comp]    one line per component: running/stopped, address, pid
@@ -30,7 +30,8 @@ Usage: bash scripts/infra.sh <command> [component]
   restart <comp>   stop, then start one component
   env              print 'export VAR=...' lines for the running components
 
-Components: postgres, mongo (FerretDB on postgres), rabbitmq, smtp (MailDev), etcd.
+Components: postgres, mongo (FerretDB on postgres), rabbitmq, smtp (MailDev), etcd,
+prometheus (scrapes the services found through the gateway), jaeger (traces, all-in-one).
 Ports and credentials come from the environment, then .env, then the defaults of .env.example
 (built into scripts/infra/<component>.sh). Logs: .data/logs/<component>.log.
 EOF
@@ -60,7 +61,7 @@ cmd_up() {
   done
   # RabbitMQ boots slowest: the components nothing depends on are launched first and waited for
   # last; mongo needs postgres serving.
-  for comp in rabbitmq smtp etcd postgres mongo; do
+  for comp in rabbitmq smtp etcd prometheus jaeger postgres mongo; do
     if launch_checked "$comp"; then
       started+=("$comp")
       if [[ $comp == postgres || $comp == mongo ]]; then "${comp}_wait"; fi
@@ -77,7 +78,7 @@ cmd_up() {
 
 cmd_down() {
   local comp pid deadline
-  for comp in etcd smtp mongo rabbitmq postgres; do stop_one "$comp"; done
+  for comp in jaeger prometheus etcd smtp mongo rabbitmq postgres; do stop_one "$comp"; done
   rabbitmq_epmd_cleanup
   # Our servers were re-parented to init, which reaps them a moment after they exit; wait for
   # that (briefly) so that a process listing right after `down` shows no <defunct> entries.
@@ -93,7 +94,7 @@ cmd_status() {
   for comp in "${comps[@]}"; do
     valid_component "$comp"
     if pid="$("${comp}_pid" 2>/dev/null)"; then
-      printf '%-9s running  %-55s pid %s\n' "$comp" "$("${comp}_describe")" "$pid"
+      printf '%-10s running  %-55s pid %s\n' "$comp" "$("${comp}_describe")" "$pid"
       continue
     fi
     holder=""
@@ -101,7 +102,7 @@ cmd_status() {
     for port in "${ports[@]}"; do
       [[ -n $(port_holder "$port") ]] && holder+=" port $port held by $(port_holder "$port");"
     done
-    printf '%-9s stopped  %-55s%s\n' "$comp" "$("${comp}_describe")" "${holder:+ (foreign:${holder%;})}"
+    printf '%-10s stopped  %-55s%s\n' "$comp" "$("${comp}_describe")" "${holder:+ (foreign:${holder%;})}"
   done
 }
 

@@ -14,6 +14,15 @@ bash "$ROOT/scripts/infra.sh" up
 # The services connect to the infrastructure just started, on the ports .env gave it: a changed
 # RABBITMQ_PORT (say) must not leave RABBITMQ_URL pointing at another broker on the default port.
 eval "$(bash "$ROOT/scripts/infra.sh" env)"
+# Observability on by default: traces to the local Jaeger (TRACING=0, or an OTEL_EXPORTER_OTLP_ENDPOINT
+# of your own, changes that), and the metrics token the local Prometheus scrapes with.
+if [ "${TRACING:-1}" != "0" ]; then
+  export OTEL_EXPORTER_OTLP_ENDPOINT="${OTEL_EXPORTER_OTLP_ENDPOINT:-http://127.0.0.1:${JAEGER_OTLP_HTTP_PORT:-4318}}"
+fi
+if [ -z "${METRICS_TOKEN:-}" ] && [ -s "$ROOT/.data/prometheus/generated-token" ]; then
+  METRICS_TOKEN="$(cat "$ROOT/.data/prometheus/generated-token")"
+  export METRICS_TOKEN
+fi
 
 SERVICES=(user-service product-service inventory-service order-service notification-service api-gateway)
 declare -A PORT_VARIABLE=([user-service]=USER_SERVICE_PORT [product-service]=PRODUCT_SERVICE_PORT [inventory-service]=INVENTORY_SERVICE_PORT
@@ -47,7 +56,7 @@ trap stop_all INT TERM EXIT
 # SIGTERM. SERVICE_NODE_OPTIONS (heap limits) for the services only, not for the build or tools.
 launch() {
   local service="$1" port_setting=("${@:2}")
-  (cd "$ROOT/$service" && NODE_OPTIONS="${SERVICE_NODE_OPTIONS:-}" exec env "${port_setting[@]}" node dist/src/main.js) \
+  (cd "$ROOT/$service" && NODE_OPTIONS="${SERVICE_NODE_OPTIONS:-}" exec env "${port_setting[@]}" node --require @oip/platform/telemetry dist/src/main.js) \
     > >(pino-pretty --colorize --translateTime 'HH:MM:ss.l' --ignore pid,hostname,service --messageFormat "{name} | {msg}") 2>&1 &
   pids+=("$!")
 }
@@ -70,4 +79,7 @@ for service in "${SERVICES[@]}"; do
   for ((instance = 2; instance <= COUNT[$service]; instance++)); do launch "$service" "${PORT_VARIABLE[$service]}=0"; done
 done
 echo "[start] all services ready: web app $gateway/, API $gateway/api, docs $gateway/docs, registry $gateway/registry (admin) — Ctrl-C stops everything"
+tracing="tracing off (TRACING=0)"
+[ -n "${OTEL_EXPORTER_OTLP_ENDPOINT:-}" ] && tracing="services export to $OTEL_EXPORTER_OTLP_ENDPOINT"
+echo "[start] traces: Jaeger UI http://127.0.0.1:${JAEGER_UI_PORT:-16686} ($tracing); metrics and alerts: Prometheus http://127.0.0.1:${PROMETHEUS_PORT:-9090}"
 wait

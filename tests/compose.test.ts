@@ -225,7 +225,8 @@ describe('Dockerfile', () => {
     assert.match(text, /HEALTHCHECK_URL=http:\/\/127\.0\.0\.1:\$\{PORT\}\/health\/ready/);
     assert.match(text, /^HEALTHCHECK /m);
     assert.match(text, /npm ci /);
-    assert.ok(text.trimEnd().endsWith('CMD ["node", "main.js"]'));
+    // With the tracing preload, as scripts/start.sh and the testkit start a service.
+    assert.ok(text.trimEnd().endsWith('CMD ["node", "--require", "@oip/platform/telemetry", "main.js"]'));
     for (const service of services) assert.ok(!existsSync(path.join(repoRoot, service, 'Dockerfile')), `${service}/Dockerfile: one Dockerfile serves all`);
   });
 

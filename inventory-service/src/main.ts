@@ -1,5 +1,5 @@
 import { DeadLetters, EventPublisher, expressService, ProductLookupClient, runExpressService } from '@oip/platform';
-import { connectServiceMongo, DocumentOutboxRelay } from '@oip/platform/mongo';
+import { connectServiceMongo, DocumentOutboxRelay, observeDocumentOutbox } from '@oip/platform/mongo';
 import { buildApp } from './app';
 import { loadServiceConfig } from './config';
 import { inventoryConsumer, inventoryHandlers, QUEUE } from './consumers/inventory.consumer';
@@ -37,6 +37,7 @@ runExpressService(() => {
         retryBaseMs: config.RABBITMQ_RETRY_BASE_MS,
       });
       relay.start();
+      observeDocumentOutbox(kit.metrics, repository.raw);
       await consumer.start();
       return {
         app: buildApp(kit, stock, new DeadLetters(kit.requireBroker(), QUEUE)),

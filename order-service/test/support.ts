@@ -112,7 +112,11 @@ export class Stack {
   /** Every stack registers in etcd under a namespace of its own, so suites never find each other's instances. */
   readonly registryNamespace = `/test-${randomUUID().slice(0, 8)}`;
 
-  constructor(private readonly overrides: Partial<Record<ServiceName, Env>> = {}) {}
+  /** `shared`: environment for every process of the stack (e.g. METRICS_TOKEN, OpenTelemetry). */
+  constructor(
+    private readonly overrides: Partial<Record<ServiceName, Env>> = {},
+    private readonly shared: Env = {},
+  ) {}
 
   url(service: ServiceName): string {
     return `http://127.0.0.1:${this.ports[service]}`;
@@ -246,6 +250,7 @@ export class Stack {
       JWT_ISSUER: ISSUER,
       JWT_AUDIENCE: AUDIENCE,
       LOG_LEVEL: 'warn',
+      ...this.shared,
     };
     const postgres: Env = {
       POSTGRES_HOST: infra.postgres.host,
@@ -299,6 +304,7 @@ export class Stack {
           LOG_LEVEL: 'warn',
           RATE_LIMIT_PER_MINUTE: '100000',
           UPSTREAM_TIMEOUT_MS: '10000',
+          ...this.shared,
         };
     }
   }

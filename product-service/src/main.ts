@@ -1,5 +1,5 @@
 import { EventPublisher, expressService, runExpressService } from '@oip/platform';
-import { connectServiceMongo, DocumentOutboxRelay } from '@oip/platform/mongo';
+import { connectServiceMongo, DocumentOutboxRelay, observeDocumentOutbox } from '@oip/platform/mongo';
 import { buildApp } from './app';
 import { loadServiceConfig } from './config';
 import { productModels } from './products/product.model';
@@ -26,6 +26,7 @@ runExpressService(() => {
         pollIntervalMs: config.PRODUCT_OUTBOX_POLL_MS,
       });
       relay.start();
+      observeDocumentOutbox(kit.metrics, repository.raw);
       return {
         app: buildApp(kit, new ProductService(repository, relay)),
         stopWork: () => relay.stop(),

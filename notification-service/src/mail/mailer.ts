@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
-import { Semaphore } from '@oip/platform';
+import { clientSpan, Semaphore } from '@oip/platform';
 import type { Logger } from 'pino';
 
 export interface MailerConfig {
@@ -70,7 +70,9 @@ export class Mailer {
   async send(email: OutgoingEmail): Promise<{ messageId: string }> {
     let info: SMTPPool.SentMessageInfo;
     try {
-      info = await this.transport.sendMail({ from: this.config.SMTP_FROM, ...email });
+      info = await clientSpan('smtp send', { 'server.address': this.config.SMTP_HOST, 'server.port': this.config.SMTP_PORT }, () =>
+        this.transport.sendMail({ from: this.config.SMTP_FROM, ...email }),
+      );
     } catch (error) {
       const responseCode = (error as { responseCode?: unknown }).responseCode;
       if (typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600) {

@@ -236,6 +236,15 @@ export class OrdersRepository {
     });
   }
 
+  /** Orders per status, and the age of the oldest still pending (0 when none), for the metrics. */
+  async statusCounts(): Promise<{ byStatus: Array<{ status: OrderStatus; count: number }>; oldestPendingSeconds: number }> {
+    const byStatus = await this.dataSource.query<Array<{ status: OrderStatus; count: number }>>(`SELECT status, count(*)::int AS count FROM orders GROUP BY status`);
+    const [pending] = await this.dataSource.query<Array<{ age: number }>>(
+      `SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float AS age FROM orders WHERE status = 'PENDING'`,
+    );
+    return { byStatus, oldestPendingSeconds: pending?.age ?? 0 };
+  }
+
   private async withItems(manager: EntityManager, orders: OrderEntity[]): Promise<OrderRecord[]> {
     if (orders.length === 0) return [];
     const items = await manager

@@ -54,6 +54,7 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
           datacontenttype: { const: 'application/json' },
           correlationid: { type: 'string', description: 'The x-request-id of the request that started the flow' },
           causationid: { type: 'string', description: 'Id of the event that caused this one' },
+          traceparent: { type: 'string', description: 'CloudEvents distributed-tracing extension: W3C trace context of the work that produced the event' },
           data: dataSchemas[type],
         },
       },

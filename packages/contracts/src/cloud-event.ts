@@ -2,7 +2,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { eventDataSchemas, isEventType, type EventData, type EventType } from './events';
 
-/** CloudEvents 1.0, JSON structured mode, with our two extensions. */
+/**
+ * CloudEvents 1.0, JSON structured mode, with our two extensions and the CloudEvents
+ * distributed-tracing extension (`traceparent`: the W3C trace context of the work that produced the
+ * event, kept in the outbox with it, so the consumer continues that trace).
+ */
 export const CloudEventEnvelope = z.object({
   specversion: z.literal('1.0'),
   id: z.string().min(1),
@@ -14,6 +18,7 @@ export const CloudEventEnvelope = z.object({
   data: z.unknown(),
   correlationid: z.string().min(1).optional(),
   causationid: z.string().min(1).optional(),
+  traceparent: z.string().regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/).optional(),
 });
 
 export interface CloudEvent<T extends EventType = EventType> {
@@ -27,6 +32,7 @@ export interface CloudEvent<T extends EventType = EventType> {
   data: EventData<T>;
   correlationid?: string;
   causationid?: string;
+  traceparent?: string;
 }
 
 /** Any event, narrowed by `type`. */

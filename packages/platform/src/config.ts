@@ -68,6 +68,20 @@ export const discoveryConfigShape = {
   ADVERTISE_HOST: env.string('127.0.0.1'),
 };
 
+/**
+ * OpenTelemetry's own variables, read by the tracing preload (telemetry/preload.ts) before the
+ * service starts; listed here so a typo fails the boot with a message naming it.
+ */
+export const tracingConfigShape = {
+  /** OTLP/HTTP collector (Jaeger: port 4318); unset: tracing off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_TRACES_SAMPLER: z.enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio']).optional(),
+  /** The ratio for the *traceidratio samplers, 0..1. */
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
+  /** Milliseconds a finished span may wait before its batch is sent (OpenTelemetry's default: 5000). */
+  OTEL_BSP_SCHEDULE_DELAY: z.coerce.number().int().min(0).optional(),
+};
+
 /** Variables every process shares: environment, logging, shutdown, token verification, discovery. */
 export const baseConfigShape = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -92,6 +106,7 @@ export const baseConfigShape = {
    */
   TRUSTED_PROXIES: env.proxies('loopback'),
   ...discoveryConfigShape,
+  ...tracingConfigShape,
 };
 
 /** Variables every service that uses the broker shares. */

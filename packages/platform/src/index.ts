@@ -25,3 +25,4 @@ export * from './http/client-error';
 export * from './registry';
 export * from './clients/product-lookup';
 export * from './http/dead-letters.router';
+export * from './telemetry/trace-context';

@@ -12,7 +12,15 @@ export interface Metrics {
   eventsPublished: Counter<'type'>;
   eventsConsumed: Counter<'type' | 'outcome'>;
   eventsDeadLettered: Counter<'queue' | 'type'>;
+  /** Time from delivery to settlement of a consumed event (the RED "duration" per event type). */
+  eventHandlingDuration: Histogram<'type' | 'outcome'>;
   gauge(name: string, help: string): Gauge;
+  /**
+   * A gauge read when Prometheus scrapes (a database count, a queue depth) rather than kept up to
+   * date by the code: `read` answers one value per label set. A failed read drops the series for
+   * that scrape, so an alert sees "no data" rather than a stale number.
+   */
+  observe<L extends string>(name: string, help: string, labelNames: readonly L[], read: () => Promise<Array<{ labels: Partial<Record<L, string>>; value: number }>>): void;
 }
 
 export function createMetrics(service: string): Metrics {
@@ -52,6 +60,30 @@ export function createMetrics(service: string): Metrics {
       labelNames: ['queue', 'type'],
       registers: [registry],
     }),
+    eventHandlingDuration: new Histogram({
+      name: 'event_handling_duration_seconds',
+      help: 'Time from delivery to settlement of a consumed event, by type and outcome',
+      labelNames: ['type', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    observe(name, help, labelNames, read) {
+      if (registry.getSingleMetric(name)) return;
+      new Gauge({
+        name,
+        help,
+        labelNames: [...labelNames],
+        registers: [registry],
+        async collect() {
+          this.reset();
+          try {
+            for (const { labels, value } of await read()) this.set(labels, value);
+          } catch {
+            // Left empty: the dependency it reads is away, which readiness and `up` already report.
+          }
+        },
+      });
+    },
     gauge(name, help) {
       const existing = registry.getSingleMetric(name);
       if (existing) return existing as Gauge;

@@ -6,3 +6,5 @@ export * from './service-shell-suite';
 export * from './test-issuer';
 export * from './http-client';
 export * from './mailbox';
+export * from './prometheus';
+export * from './jaeger';

@@ -20,6 +20,8 @@ export interface TestInfra {
   smtp: { host: string; port: number; apiUrl: string; api: 'maildev' | 'mailpit' };
   /** The service registry's client URLs, comma-separated, as services read them from ETCD_HOSTS. */
   etcdHosts: string;
+  /** Jaeger: its query API (`/api/traces/<id>`) and the OTLP/HTTP endpoint services export to. */
+  jaeger: { url: string; otlpEndpoint: string };
   /** Takes a piece of infrastructure down and back up (local scripts or containers). */
   stop(component: Component): Promise<void>;
   start(component: Component): Promise<void>;
@@ -67,6 +69,10 @@ export function testInfra(): TestInfra {
       api: (process.env['SMTP_API'] ?? 'maildev') as 'maildev' | 'mailpit',
     },
     etcdHosts: required('ETCD_HOSTS'),
+    // Asked for only by the suites that trace: infrastructure given by URLs may have no Jaeger.
+    get jaeger() {
+      return { url: required('TEST_JAEGER_URL'), otlpEndpoint: required('TEST_OTLP_ENDPOINT') };
+    },
     stop: (component) => control('stop', component),
     start: (component) => control('start', component),
   };

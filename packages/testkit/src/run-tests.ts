@@ -67,18 +67,23 @@ function local(): Env | undefined {
     SMTP_API_URL: `http://127.0.0.1:${e['SMTP_UI_PORT'] ?? '8025'}`,
     SMTP_API: 'maildev',
     ETCD_HOSTS: `http://127.0.0.1:${e['ETCD_PORT'] ?? '2379'}`,
+    // Not OTEL_EXPORTER_OTLP_ENDPOINT: only the suites that test tracing turn it on in their services.
+    TEST_JAEGER_URL: `http://127.0.0.1:${e['JAEGER_UI_PORT'] ?? '16686'}`,
+    TEST_OTLP_ENDPOINT: `http://127.0.0.1:${e['JAEGER_OTLP_HTTP_PORT'] ?? '4318'}`,
   };
 }
 
 /** The same etcd release as docker-compose.yml's, from etcd's own registry. */
 const etcdImage = 'gcr.io/etcd-development/etcd:v3.5.17';
+/** docker-compose.yml's Jaeger. */
+const jaegerImage = 'jaegertracing/jaeger:2.13.0';
 
 async function containers(started: StartedTestContainer[]): Promise<Env> {
   const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
   const { MongoDBContainer } = await import('@testcontainers/mongodb');
   const { RabbitMQContainer } = await import('@testcontainers/rabbitmq');
   const { GenericContainer, Wait } = await import('testcontainers');
-  const [postgres, mongo, rabbit, mail, etcd] = await Promise.all([
+  const [postgres, mongo, rabbit, mail, etcd, jaeger] = await Promise.all([
     new PostgreSqlContainer('postgres:17-alpine').withUsername('app').withPassword('app').withDatabase('users_test').start(),
     new MongoDBContainer('mongo:8').start(),
     new RabbitMQContainer('rabbitmq:4-management').withEnvironment({ RABBITMQ_DEFAULT_USER: 'app', RABBITMQ_DEFAULT_PASS: 'app' }).start(),
@@ -88,8 +93,10 @@ async function containers(started: StartedTestContainer[]): Promise<Env> {
       .withExposedPorts(2379)
       .withWaitStrategy(Wait.forHttp('/health', 2379).forResponsePredicate((body) => body.includes('"health":"true"')))
       .start(),
+    // The same Jaeger as scripts/infra/jaeger.sh builds (v1.76.0 is the 2.13.0 release).
+    new GenericContainer(jaegerImage).withExposedPorts(4318, 16686).withWaitStrategy(Wait.forHttp('/api/services', 16686)).start(),
   ]);
-  started.push(postgres, mongo, rabbit, mail, etcd);
+  started.push(postgres, mongo, rabbit, mail, etcd, jaeger);
   await postgres.exec(['psql', '-U', 'app', '-d', 'users_test', '-c', 'CREATE DATABASE orders_test']);
   const ids: Record<Component, string> = { postgres: postgres.getId(), mongo: mongo.getId(), rabbitmq: rabbit.getId(), smtp: mail.getId(), etcd: etcd.getId() };
   return {
@@ -107,6 +114,8 @@ async function containers(started: StartedTestContainer[]): Promise<Env> {
     SMTP_API_URL: `http://${mail.getHost()}:${mail.getMappedPort(8025)}`,
     SMTP_API: 'mailpit',
     ETCD_HOSTS: `http://${etcd.getHost()}:${etcd.getMappedPort(2379)}`,
+    TEST_JAEGER_URL: `http://${jaeger.getHost()}:${jaeger.getMappedPort(16686)}`,
+    TEST_OTLP_ENDPOINT: `http://${jaeger.getHost()}:${jaeger.getMappedPort(4318)}`,
   };
 }
 

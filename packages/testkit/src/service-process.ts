@@ -11,6 +11,7 @@ import { waitFor } from './wait';
 export interface ServiceProcess {
   url: string;
   port: number;
+  pid: number;
   output(): string;
   exited: Promise<number | null>;
   /** SIGTERM and wait for the exit code. */
@@ -31,7 +32,8 @@ export async function freePort(): Promise<number> {
 }
 
 export function spawnService(service: string, env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [path.join(repoRoot, service, 'dist/src/main.js')], {
+  // The tracing preload, as scripts/start.sh and the Dockerfiles start a service (a no-op without OTEL_EXPORTER_OTLP_ENDPOINT).
+  const child = spawn(process.execPath, ['--require', '@oip/platform/telemetry', path.join(repoRoot, service, 'dist/src/main.js')], {
     cwd: path.join(repoRoot, service),
     // Static discovery unless a test asks for the registry: a suite wires its services by URL, and
     // must not find another suite's instances in the shared etcd.
@@ -69,5 +71,5 @@ export async function startService(service: string, portVariable: string, env: R
     if (exitCode === undefined) child.kill(name);
     return exited;
   };
-  return { url, port, output, exited, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+  return { url, port, pid: child.pid ?? 0, output, exited, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
 }

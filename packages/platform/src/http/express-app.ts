@@ -5,6 +5,7 @@ import { pinoHttp } from 'pino-http';
 import type { HealthRegistry } from '../health';
 import type { Metrics } from '../metrics';
 import { runWithContext } from '../request-context';
+import { currentTraceIds } from '../telemetry/trace-context';
 import { ErrorCode, problem } from '../errors';
 import { metricsRefusal, type MetricsAccess } from './metrics-access';
 import { trustProxySetting } from './trusted-proxies';
@@ -12,14 +13,21 @@ import { errorHandler, notFoundHandler, sendProblem } from './problem-response';
 import { jsonBody } from './json-body';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
+/** The trace the request was recorded in (tracing on), for finding it in Jaeger. */
+export const TRACE_ID_HEADER = 'x-trace-id';
 const validRequestId = /^[\w.:-]{1,128}$/;
 
-/** Takes the caller's request id when it is sane, else makes one; echoes it and scopes the work with it. */
+/**
+ * Takes the caller's request id when it is sane, else makes one; echoes it, and the trace id when
+ * the request is traced, and scopes the work with it.
+ */
 export const requestId: RequestHandler = (req, res, next) => {
   const incoming = req.header(REQUEST_ID_HEADER);
   const id = incoming && validRequestId.test(incoming) ? incoming : randomUUID();
   req.headers[REQUEST_ID_HEADER] = id;
   res.setHeader(REQUEST_ID_HEADER, id);
+  const trace = currentTraceIds();
+  if (trace) res.setHeader(TRACE_ID_HEADER, trace.trace_id);
   runWithContext({ requestId: id }, next);
 };
 

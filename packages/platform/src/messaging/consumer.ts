@@ -1,10 +1,13 @@
+import { context, trace } from '@opentelemetry/api';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { EventContractError, parseEvent, type AnyCloudEvent, type EventType } from '@oip/contracts';
 import type { Logger } from 'pino';
 import { ErrorCode } from '../errors';
 import type { Metrics } from '../metrics';
 import { runWithContext } from '../request-context';
+import { contextOf } from '../telemetry/trace-context';
 import type { BrokerConnection } from './broker-connection';
+import { observeDeadLetterDepth } from './dead-letter-depth';
 import { assertConsumerQueue, dlqOf, retryDelays, retryQueueOf } from './topology';
 
 /**
@@ -70,6 +73,7 @@ export class EventConsumer {
     private readonly metrics?: Metrics,
   ) {
     this.delays = retryDelays(options.retryBaseMs, options.maxRetries);
+    if (metrics) observeDeadLetterDepth(metrics, broker, options.queue);
   }
 
   async start(): Promise<void> {
@@ -133,6 +137,7 @@ export class EventConsumer {
   }
 
   private async handle(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+    const endTimer = this.metrics?.eventHandlingDuration.startTimer();
     let event: AnyCloudEvent;
     try {
       event = parseEvent(JSON.parse(message.content.toString('utf8')));
@@ -142,16 +147,24 @@ export class EventConsumer {
       this.logger.error({ reason, messageId: message.properties.messageId }, 'malformed event, dead-lettering');
       await this.settle(channel, message, () => this.forward(channel, message, dlqOf(this.options.queue), reason, Number(message.properties.headers?.[ATTEMPT_HEADER] ?? 0) + 1));
       this.metrics?.eventsConsumed.inc({ type: 'unknown', outcome: 'dead_lettered' });
+      endTimer?.({ type: 'unknown', outcome: 'dead_lettered' });
       this.metrics?.eventsDeadLettered.inc({ queue: this.options.queue, type: 'unknown' });
       return;
     }
 
-    await runWithContext({ requestId: event.correlationid ?? event.id, causationId: event.id }, async () => {
+    // The amqplib instrumentation has opened the consumer span from the message's `traceparent`
+    // header; a message without one (published before tracing, or by hand) continues the trace
+    // the event itself names.
+    const span = trace.getSpan(context.active());
+    span?.setAttributes({ 'cloudevents.event_id': event.id, 'cloudevents.event_type': event.type });
+    const traced = span ? context.active() : contextOf(event.traceparent);
+    await context.with(traced, () => runWithContext({ requestId: event.correlationid ?? event.id, causationId: event.id }, async () => {
       const attempt = Number(message.properties.headers?.[ATTEMPT_HEADER] ?? 0);
       try {
         const outcome = await this.options.idempotency.run(this.options.queue, event.id, () => this.options.handler(event));
         await this.settle(channel, message, async () => undefined);
         this.metrics?.eventsConsumed.inc({ type: event.type, outcome });
+        endTimer?.({ type: event.type, outcome });
         this.logger.info({ eventId: event.id, type: event.type, outcome }, 'event handled');
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
@@ -166,14 +179,16 @@ export class EventConsumer {
           this.logger.warn({ err: error, eventId: event.id, type: event.type, attempt: attempt + 1, retryInMs: next }, 'event handler failed, will retry');
           await this.settle(channel, message, () => this.forward(channel, message, retryQueueOf(this.options.queue, next), reason, nextAttempt));
           this.metrics?.eventsConsumed.inc({ type: event.type, outcome: 'retried' });
+          endTimer?.({ type: event.type, outcome: 'retried' });
         } else {
           this.logger.error({ err: error, eventId: event.id, type: event.type, attempts: attempt + 1 }, 'event handler failed for good, dead-lettering');
           await this.settle(channel, message, () => this.forward(channel, message, dlqOf(this.options.queue), reason, attempt + 1));
           this.metrics?.eventsConsumed.inc({ type: event.type, outcome: 'dead_lettered' });
           this.metrics?.eventsDeadLettered.inc({ queue: this.options.queue, type: event.type });
+          endTimer?.({ type: event.type, outcome: 'dead_lettered' });
         }
       }
-    });
+    }));
   }
 
   /** Runs `move` and then acks; if either fails (channel gone) the broker redelivers the message. */

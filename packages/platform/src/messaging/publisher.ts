@@ -1,8 +1,10 @@
+import { context, propagation } from '@opentelemetry/api';
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import type { AnyCloudEvent, CloudEvent } from '@oip/contracts';
 import { parseEvent } from '@oip/contracts';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
+import { contextOf } from '../telemetry/trace-context';
 import type { BrokerConnection } from './broker-connection';
 import { assertPlatformTopology, EXCHANGE } from './topology';
 
@@ -36,7 +38,12 @@ export class EventPublisher {
       try {
         const channel = await this.waitForChannel(deadline);
         // A blocked broker (memory or disk alarm) sends no confirm: bound each attempt by the deadline.
-        await withTimeout(this.publishOnce(channel, event as AnyCloudEvent), deadline - Date.now());
+        // In the trace of the work that produced the event (stored with it when it went through an
+        // outbox), so the publish and the consumer's span join that trace.
+        await withTimeout(
+          context.with(contextOf(event.traceparent), () => this.publishOnce(channel, event as AnyCloudEvent)),
+          deadline - Date.now(),
+        );
         this.metrics?.eventsPublished.inc({ type: event.type });
         return;
       } catch (error) {
@@ -74,6 +81,11 @@ export class EventPublisher {
   }
 
   private publishOnce(channel: ConfirmChannel, event: AnyCloudEvent): Promise<void> {
+    // W3C `traceparent` for consumers of any kind (the amqplib instrumentation, when tracing is on,
+    // replaces it with its publish span's, a child of the same trace).
+    const headers: Record<string, string> = event.correlationid ? { correlationid: event.correlationid } : {};
+    propagation.inject(context.active(), headers);
+    if (event.traceparent) headers['traceparent'] ??= event.traceparent;
     return new Promise((resolve, reject) => {
       // A channel that closes before the confirm arrives means "unknown": treat it as not confirmed.
       const onClose = (): void => reject(new Error('channel closed before the broker confirmed'));
@@ -90,7 +102,7 @@ export class EventPublisher {
           timestamp: Math.floor(Date.parse(event.time) / 1000),
           contentType: 'application/cloudevents+json',
           appId: event.source,
-          headers: event.correlationid ? { correlationid: event.correlationid } : {},
+          headers,
         },
         (error) => {
           channel.off('close', onClose);

@@ -1,4 +1,5 @@
 import type { CloudEvent } from '@oip/contracts';
+import { withTraceparent } from '../telemetry/trace-context';
 
 /**
  * Documents that carry a document outbox (`outbox: [event, …]`, see document-outbox.ts) also carry
@@ -12,9 +13,13 @@ export const OUTBOX_PENDING = 'outboxPending';
 /** The index the relay's query uses; create it with the collection's other indexes. */
 export const OUTBOX_INDEX = { [OUTBOX_PENDING]: 1 } as const;
 
-/** The state with its `outboxPending` flag in step with its outbox; states without an outbox pass unchanged. */
+/**
+ * The state with its `outboxPending` flag in step with its outbox, and each new event stamped with
+ * the trace context of the write that adds it (for the relay, which publishes from outside any
+ * request); states without an outbox pass unchanged.
+ */
 export function flagOutbox<S>(state: S): S {
   const outbox = (state as { outbox?: CloudEvent[] }).outbox;
   if (!Array.isArray(outbox)) return state;
-  return { ...state, [OUTBOX_PENDING]: outbox.length > 0 };
+  return { ...state, outbox: outbox.map(withTraceparent), [OUTBOX_PENDING]: outbox.length > 0 };
 }

@@ -1,6 +1,7 @@
 import type { CloudEvent } from '@oip/contracts';
 import { parseEvent } from '@oip/contracts';
 import type { EntityManager } from 'typeorm';
+import { withTraceparent } from '../telemetry/trace-context';
 import { OUTBOX_TABLE } from './outbox.entity';
 
 /** Marks a transaction that wrote outbox rows (in its QueryRunner's data), so the relay is woken once it commits. */
@@ -14,7 +15,8 @@ export const ENQUEUED_IN_TRANSACTION = 'oip:outboxEnqueued';
 export async function enqueueEvent(manager: EntityManager, event: CloudEvent): Promise<void> {
   const queryRunner = manager.queryRunner;
   if (!queryRunner?.isTransactionActive) throw new Error('enqueueEvent needs the EntityManager of an open transaction');
-  const payload = parseEvent(JSON.parse(JSON.stringify(event)));
+  // The row keeps the request's trace context (in the event), for the relay that publishes it later.
+  const payload = parseEvent(JSON.parse(JSON.stringify(withTraceparent(event))));
   await manager.query(`INSERT INTO ${OUTBOX_TABLE} (id, type, payload) VALUES ($1, $2, $3)`, [payload.id, payload.type, JSON.stringify(payload)]);
   queryRunner.data = { ...queryRunner.data, [ENQUEUED_IN_TRANSACTION]: true };
 }
