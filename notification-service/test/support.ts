@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createEvent, type CloudEvent, type EventData, type EventType } from '@oip/contracts';
 import { BrokerConnection, createLogger, EventPublisher } from '@oip/platform';
-import { assertTestDatabaseName, request, startService, testInfra, waitFor, type ServiceProcess, type TestIssuer } from '@oip/testkit';
+import { assertTestDatabaseName, queueStats, request, startService, testInfra, waitFor, type ServiceProcess, type TestIssuer } from '@oip/testkit';
 import mongoose, { type Connection } from 'mongoose';
 
 export const NOTIFICATION_DB = assertTestDatabaseName('notifications_test');
@@ -105,14 +105,7 @@ export async function publishUntil<T>(
 
 /** Waits until the service has worked off whatever other suites left in the shared queue. */
 export async function waitForQueueDrained(queue = 'notification-service', timeoutMs = 60_000): Promise<void> {
-  const management = new URL(testInfra().rabbitmqManagementUrl);
-  const authorization = `Basic ${Buffer.from(`${decodeURIComponent(management.username)}:${decodeURIComponent(management.password)}`).toString('base64')}`;
-  await waitFor(async () => {
-    const vhost = encodeURIComponent(decodeURIComponent(new URL(testInfra().rabbitmqUrl).pathname.slice(1)) || '/');
-    const answer = await fetch(`${management.origin}/api/queues/${vhost}/${queue}`, { headers: { authorization } });
-    const body = (await answer.json()) as { messages?: number };
-    return body.messages === 0 ? true : undefined;
-  }, timeoutMs, 500);
+  await waitFor(async () => ((await queueStats(queue)).messages === 0 ? true : undefined), timeoutMs, 500);
 }
 
 export async function listNotifications(service: ServiceProcess, token: string, query = ''): Promise<NotificationPage> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { testInfra, traceSpans, waitFor, type TraceSpan } from '@oip/testkit';
+import { queueStats, testInfra, traceSpans, waitFor, type TraceSpan } from '@oip/testkit';
 import { Stack, type Account } from './support';
 
 /**
@@ -103,7 +103,7 @@ describe('Tracing one order across HTTP and RabbitMQ', () => {
       assert.equal(placed.status, 201, JSON.stringify(placed.body));
       traceId = placed.headers.get('x-trace-id');
       orderId = placed.body.id;
-      await waitFor(async () => ((await unacknowledged('inventory-service')) > 0 ? true : undefined), 20_000, 500);
+      await waitFor(async () => ((await queueStats('inventory-service')).messagesUnacknowledged > 0 ? true : undefined), 20_000, 500);
     } finally {
       await inventory.kill();
     }
@@ -124,11 +124,3 @@ describe('Tracing one order across HTTP and RabbitMQ', () => {
   });
 });
 
-/** Deliveries a queue's consumers hold without an ack (RabbitMQ's management API, refreshed every few seconds). */
-async function unacknowledged(queue: string): Promise<number> {
-  const management = new URL(testInfra().rabbitmqManagementUrl);
-  const authorization = `Basic ${Buffer.from(`${decodeURIComponent(management.username)}:${decodeURIComponent(management.password)}`).toString('base64')}`;
-  const answer = await fetch(`${management.origin}/api/queues/%2F/${queue}`, { headers: { authorization } });
-  const body = (await answer.json()) as { messages_unacknowledged?: number };
-  return body.messages_unacknowledged ?? 0;
-}

@@ -63,7 +63,7 @@ describe('order-service schema', () => {
     const columnsOf = (table: string) => rows.filter((row) => row.table_name === table).map((row) => row.column_name);
 
     assert.deepEqual(columnsOf('orders'), [
-      'id', 'customer_id', 'status', 'total', 'currency', 'idempotency_key', 'created_at', 'updated_at', 'version', 'customer_email', 'stock_outcome', 'cancel_reason', 'cancel_announced',
+      'id', 'customer_id', 'status', 'total', 'currency', 'idempotency_key', 'created_at', 'updated_at', 'version', 'customer_email', 'stock_outcome', 'cancel_reason', 'cancel_announced', 'stock_rejection',
     ]);
     assert.deepEqual(columnsOf('order_items'), ['id', 'order_id', 'product_id', 'name', 'unit_price', 'quantity', 'position']);
   });

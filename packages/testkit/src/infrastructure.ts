@@ -87,3 +87,15 @@ export function assertTestDatabaseName(name: string): string {
 export function canStopInfrastructure(): boolean {
   return (process.env['TEST_INFRA_KIND'] ?? 'env') !== 'env';
 }
+
+/** A queue's figures from RabbitMQ's management API (refreshed by the broker every few seconds), in the tests' vhost. */
+export async function queueStats(queue: string): Promise<{ messages: number; messagesUnacknowledged: number }> {
+  const infra = testInfra();
+  const management = new URL(infra.rabbitmqManagementUrl);
+  const authorization = `Basic ${Buffer.from(`${decodeURIComponent(management.username)}:${decodeURIComponent(management.password)}`).toString('base64')}`;
+  const vhost = encodeURIComponent(decodeURIComponent(new URL(infra.rabbitmqUrl).pathname.slice(1)) || '/');
+  const answer = await fetch(`${management.origin}/api/queues/${vhost}/${encodeURIComponent(queue)}`, { headers: { authorization } });
+  if (!answer.ok) throw new Error(`RabbitMQ management: queue ${queue} answered ${answer.status}`);
+  const body = (await answer.json()) as { messages?: number; messages_unacknowledged?: number };
+  return { messages: body.messages ?? 0, messagesUnacknowledged: body.messages_unacknowledged ?? 0 };
+}
