@@ -305,7 +305,11 @@ describe('web app in a real browser', () => {
   });
 
   it('When the remaining pages are opened, then each passes the accessibility and phone-width checks and no CSP violation was reported', async () => {
+    // Names come from users: a long unbroken one must wrap, not widen the page past 375 px.
+    const longName = `Unbroken${'x'.repeat(150)}`;
+    const long = await stack.product(1, { name: longName });
     for (const [page, url, name, ready] of [
+      [shopperPage, `/products/${long.id}`, 'product-long-name', longName.slice(0, 30)],
       [shopperPage, '/orders', 'my-orders', 'My orders'],
       [shopperPage, '/notifications', 'notifications', 'My notifications'],
       [adminPage, '/admin/products', 'admin-products', 'New product'],
