@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run bench`: measures the local stack. Uses a stack that is already running (npm start);
-# otherwise starts one for the run — with the gateway's rate limit lifted and quiet logs, since the
-# load comes from one address — and stops it afterwards.
+# otherwise starts one for the run — as production runs, with the gateway's rate limit lifted since
+# the load comes from one address — and stops it afterwards.
 # `npm run bench -- discovery`: the gateway's overhead with DISCOVERY=static, =etcd, and etcd with
 # two product-service instances, each on a stack of its own started for it (none may be running).
 set -euo pipefail
@@ -22,10 +22,11 @@ stop_stack() {
 }
 trap stop_stack EXIT
 
-# The stack as production runs it (NODE_ENV=production), extra settings in the environment.
+# The stack as production runs it: NODE_ENV=production, JSON logs at the default level written to a
+# file (not through pino-pretty), the same heap limits; extra settings in the environment.
 start_stack() {
   mkdir -p "$ROOT/.data/logs"
-  NODE_ENV=production RATE_LIMIT_PER_MINUTE=100000000 LOG_LEVEL=warn KEEP_INFRA=1 bash "$ROOT/scripts/start.sh" >"$ROOT/.data/logs/bench-stack.log" 2>&1 &
+  NODE_ENV=production RATE_LIMIT_PER_MINUTE=100000000 LOG_FORMAT=json KEEP_INFRA=1 bash "$ROOT/scripts/start.sh" >"$ROOT/.data/logs/bench-stack.log" 2>&1 &
   started=$!
   # TERM, not INT: a background job of a script starts with SIGINT ignored.
   for _ in $(seq 1 180); do ready && break; sleep 1; done

@@ -54,10 +54,16 @@ trap stop_all INT TERM EXIT
 # One instance of a service. Each logs JSON; pino-pretty turns it into one readable, coloured
 # line per event. Process substitution keeps $! the service's own pid, so Ctrl-C reaches it as
 # SIGTERM. SERVICE_NODE_OPTIONS (heap limits) for the services only, not for the build or tools.
+# LOG_FORMAT=json keeps the JSON lines as production writes them (what the bench runs with:
+# pino-pretty costs a process and CPU per line that production does not pay).
 launch() {
   local service="$1" port_setting=("${@:2}")
-  (cd "$ROOT/$service" && NODE_OPTIONS="${SERVICE_NODE_OPTIONS:-}" exec env "${port_setting[@]}" node --require @oip/platform/telemetry dist/src/main.js) \
-    > >(pino-pretty --colorize --translateTime 'HH:MM:ss.l' --ignore pid,hostname,service --messageFormat "{name} | {msg}") 2>&1 &
+  if [ "${LOG_FORMAT:-pretty}" = "json" ]; then
+    (cd "$ROOT/$service" && NODE_OPTIONS="${SERVICE_NODE_OPTIONS:-}" exec env "${port_setting[@]}" node --require @oip/platform/telemetry dist/src/main.js) 2>&1 &
+  else
+    (cd "$ROOT/$service" && NODE_OPTIONS="${SERVICE_NODE_OPTIONS:-}" exec env "${port_setting[@]}" node --require @oip/platform/telemetry dist/src/main.js) \
+      > >(pino-pretty --colorize --translateTime 'HH:MM:ss.l' --ignore pid,hostname,service --messageFormat "{name} | {msg}") 2>&1 &
+  fi
   pids+=("$!")
 }
 

@@ -22,7 +22,10 @@ function packageVersion(name: string): string {
 
 /** What a reader needs to reproduce a run: runtime, infrastructure and the main libraries. */
 export function versions(): Record<string, string> {
+  const dirty = run('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no']);
   return {
+    commit: `${run('git', ['-C', root, 'rev-parse', '--short', 'HEAD'])}${dirty && dirty !== 'unknown' ? ' + uncommitted changes' : ''}`,
+    tracing: process.env['TRACING'] === '0' ? 'off' : `on, ${process.env['OTEL_TRACES_SAMPLER'] ?? 'parentbased_always_on'}${process.env['OTEL_TRACES_SAMPLER_ARG'] ? ` ${process.env['OTEL_TRACES_SAMPLER_ARG']}` : ''}`,
     node: process.version,
     ferretdb: /version: (\S+)/.exec(run(path.join(root, '.data/bin/ferretdb'), ['--version']))?.[1] ?? 'unknown',
     postgresql: run('dpkg-query', ['-W', '-f=${Version}', 'postgresql']),
