@@ -4,6 +4,7 @@
 # the load comes from one address — and stops it afterwards.
 # `npm run bench -- discovery`: the gateway's overhead with DISCOVERY=static, =etcd, and etcd with
 # two product-service instances, each on a stack of its own started for it (none may be running).
+# `npm run bench -- compare <revision>` and `npm run bench -- tracing`: see below.
 set -euo pipefail
 source "$(dirname "$0")/lib/node.sh"
 ensure_dependencies
@@ -24,6 +25,7 @@ trap stop_stack EXIT
 
 # The stack as production runs it: NODE_ENV=production, JSON logs at the default level written to a
 # file (not through pino-pretty), the same heap limits; extra settings in the environment.
+# SERVICES_ROOT (compare mode) runs another checkout's services with this one's scripts and infrastructure.
 start_stack() {
   mkdir -p "$ROOT/.data/logs"
   NODE_ENV=production RATE_LIMIT_PER_MINUTE=100000000 LOG_FORMAT=json KEEP_INFRA=1 bash "$ROOT/scripts/start.sh" >"$ROOT/.data/logs/bench-stack.log" 2>&1 &
@@ -48,6 +50,51 @@ if [ "${1:-}" = "discovery" ]; then
     stop_stack
   done
   node "$ROOT/bench/dist/src/discovery.js" --report
+  exit 0
+fi
+
+# One measured run of a side of a comparison, kept under its label for the report.
+measure_side() {
+  local label="$1"
+  node "$ROOT/bench/dist/src/run.js"
+  cp "$ROOT/bench/results/latest.json" "$scratch/$(printf '%02d' "$run_number")-$label.json"
+  run_number=$((run_number + 1))
+}
+
+# `compare <git revision>`: the revision's services (checked out once under .data/bench-base and
+# built; started by this checkout's scripts, on its infrastructure) and this working tree, interleaved for BENCH_ROUNDS rounds (default 2):
+# same machine, same minutes, so a change shows beside what it changed.
+# `tracing`: this tree with tracing off, at 100 % and at 10 % sampling, interleaved likewise.
+if [ "${1:-}" = "compare" ] || [ "${1:-}" = "tracing" ]; then
+  if ready; then echo "[bench] a stack is running at $gateway: stop it first (each side starts its own)" >&2; exit 1; fi
+  scratch="$(mktemp -d)"
+  run_number=0
+  rounds="${BENCH_ROUNDS:-2}"
+  bash "$ROOT/scripts/infra.sh" up
+  if [ "$1" = "compare" ]; then
+    revision="${2:?usage: npm run bench -- compare <git revision>}"
+    base="$ROOT/.data/bench-base"
+    [ -d "$base" ] || git -C "$ROOT" worktree add --detach "$base" "$revision"
+    git -C "$base" checkout --quiet --detach "$revision"
+    if [ ! "$base/node_modules/.package-lock.json" -nt "$base/package-lock.json" ]; then
+      (cd "$base" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+    (cd "$base" && node_modules/.bin/tsc -b && node_modules/.bin/vite build web --logLevel warn)
+    for ((round = 1; round <= rounds; round++)); do
+      SERVICES_ROOT="$base" start_stack; SERVICES_ROOT="$base" measure_side "base-$(git -C "$base" rev-parse --short HEAD)"; stop_stack
+      start_stack; measure_side "current"; stop_stack
+    done
+  else
+    for ((round = 1; round <= rounds; round++)); do
+      TRACING=0 start_stack; TRACING=0 measure_side "tracing-off"; stop_stack
+      TRACING=1 OTEL_TRACES_SAMPLER=parentbased_always_on start_stack
+      TRACING=1 OTEL_TRACES_SAMPLER=parentbased_always_on measure_side "tracing-100"; stop_stack
+      TRACING=1 OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1 start_stack
+      TRACING=1 OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1 measure_side "tracing-10"; stop_stack
+    done
+  fi
+  node "$ROOT/bench/dist/src/compare.js" "$1" "$scratch"
+  rm -rf "$scratch"
   exit 0
 fi
 

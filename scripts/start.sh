@@ -55,13 +55,14 @@ trap stop_all INT TERM EXIT
 # line per event. Process substitution keeps $! the service's own pid, so Ctrl-C reaches it as
 # SIGTERM. SERVICE_NODE_OPTIONS (heap limits) for the services only, not for the build or tools.
 # LOG_FORMAT=json keeps the JSON lines as production writes them (what the bench runs with:
-# pino-pretty costs a process and CPU per line that production does not pay).
+# pino-pretty costs a process and CPU per line that production does not pay). SERVICES_ROOT runs
+# the built services of another checkout (the bench's comparison of two revisions).
 launch() {
-  local service="$1" port_setting=("${@:2}")
+  local service="$1" port_setting=("${@:2}") root="${SERVICES_ROOT:-$ROOT}"
   if [ "${LOG_FORMAT:-pretty}" = "json" ]; then
-    (cd "$ROOT/$service" && NODE_OPTIONS="${SERVICE_NODE_OPTIONS:-}" exec env "${port_setting[@]}" node --require @oip/platform/telemetry dist/src/main.js) 2>&1 &
+    (cd "$root/$service" && NODE_OPTIONS="${SERVICE_NODE_OPTIONS:-}" exec env "${port_setting[@]}" node --require @oip/platform/telemetry dist/src/main.js) 2>&1 &
   else
-    (cd "$ROOT/$service" && NODE_OPTIONS="${SERVICE_NODE_OPTIONS:-}" exec env "${port_setting[@]}" node --require @oip/platform/telemetry dist/src/main.js) \
+    (cd "$root/$service" && NODE_OPTIONS="${SERVICE_NODE_OPTIONS:-}" exec env "${port_setting[@]}" node --require @oip/platform/telemetry dist/src/main.js) \
       > >(pino-pretty --colorize --translateTime 'HH:MM:ss.l' --ignore pid,hostname,service --messageFormat "{name} | {msg}") 2>&1 &
   fi
   pids+=("$!")

@@ -14,6 +14,8 @@ const final = new Set(['CONFIRMED', 'REJECTED']);
 /** How many orders (of anyone) are still PENDING: one cheap admin query, so waiting does not load the saga. */
 async function pendingCount(admin: string): Promise<number> {
   const answer = await call<{ total: number }>('GET', `${gatewayUrl}/api/orders?status=PENDING&limit=1`, undefined, admin);
+  // Shed (503) or timed out (504) under load: not known yet, so keep waiting.
+  if (answer.status >= 500) return Number.POSITIVE_INFINITY;
   if (answer.status !== 200) throw new Error(`listing pending orders answered ${answer.status}`);
   return answer.body.total;
 }

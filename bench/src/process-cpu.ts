@@ -1,5 +1,8 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import path from 'node:path';
 import { services } from './stack';
+
+const root = path.resolve(__dirname, '../../..');
 
 /** Kernel clock ticks per second (USER_HZ): 100 on every Linux this runs on. */
 const TICKS_PER_SECOND = 100;
@@ -14,6 +17,11 @@ export function processCpu(): Record<string, number> {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
+      // Only this checkout's stack: every one of its processes (services, PostgreSQL backends,
+      // FerretDB, RabbitMQ …) works in a directory under it; another checkout's stack on the same
+      // machine (other ports) does not. A compared revision's services live under .data/ here.
+      const cwd = readCwd(entry);
+      if (cwd !== root && !cwd.startsWith(`${root}/`)) continue;
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
       const label = labelOf(cmdline, entry);
       if (!label) continue;
@@ -31,7 +39,7 @@ export function processCpu(): Record<string, number> {
 
 function labelOf(cmdline: string, pid: string): string | undefined {
   if (cmdline.includes('dist/src/main.js')) {
-    const service = services.find((name) => cmdline.includes(`${name}/dist`)) ?? services.find((name) => readCwd(pid).endsWith(`/${name}`));
+    const service = services.find((name) => readCwd(pid).endsWith(`/${name}`));
     return service ? `${service}#${pid}` : undefined;
   }
   if (/(^|\/)ferretdb /.test(cmdline)) return 'ferretdb';

@@ -22,7 +22,9 @@ export async function assertStackReady(): Promise<void> {
 }
 
 export async function login(email: string, password: string): Promise<string> {
-  const answer = await call<{ accessToken: string }>('POST', `${gatewayUrl}/api/auth/login`, { email, password });
+  let answer = await call<{ accessToken: string }>('POST', `${gatewayUrl}/api/auth/login`, { email, password });
+  // bcrypt on a loaded machine can outlast the gateway's upstream timeout: ask again.
+  for (let retry = 0; answer.status >= 500 && retry < 3; retry += 1) answer = await call<{ accessToken: string }>('POST', `${gatewayUrl}/api/auth/login`, { email, password });
   if (answer.status !== 200) throw new Error(`login of ${email} failed with ${answer.status}`);
   return answer.body.accessToken;
 }
@@ -31,20 +33,23 @@ export async function adminToken(): Promise<string> {
   return login(process.env['ADMIN_EMAIL'] ?? 'admin@example.com', process.env['ADMIN_PASSWORD'] ?? 'ChangeMe-Admin-123');
 }
 
-/** Registers and logs in `count` fresh users, a few at a time (bcrypt is deliberately slow). */
+/**
+ * Registers and logs in `count` fresh users, a few at a time (bcrypt is deliberately slow). On a
+ * loaded machine a sign-up can outlast the gateway's upstream timeout; such a user is replaced by
+ * another (a few times), since the bench needs users, not that sign-up.
+ */
 export async function freshUsers(count: number): Promise<Array<{ id: string; token: string }>> {
   const users: Array<{ id: string; token: string }> = [];
-  for (let start = 0; start < count; start += 8) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(8, count - start) }, async () => {
-        const email = `bench-${randomUUID()}@example.com`;
-        const password = 'bench-password-1';
-        const registered = await call<{ id: string }>('POST', `${gatewayUrl}/api/auth/register`, { email, password, name: 'Bench User' });
-        if (registered.status !== 201) throw new Error(`register failed with ${registered.status}`);
-        return { id: registered.body.id, token: await login(email, password) };
-      }),
-    );
-    users.push(...batch);
+  const one = async (attemptsLeft: number): Promise<{ id: string; token: string }> => {
+    const email = `bench-${randomUUID()}@example.com`;
+    const password = 'bench-password-1';
+    const registered = await call<{ id: string }>('POST', `${gatewayUrl}/api/auth/register`, { email, password, name: 'Bench User' });
+    if (registered.status === 201) return { id: registered.body.id, token: await login(email, password) };
+    if (registered.status >= 500 && attemptsLeft > 1) return one(attemptsLeft - 1);
+    throw new Error(`register failed with ${registered.status}`);
+  };
+  for (let start = 0; start < count; start += 4) {
+    users.push(...(await Promise.all(Array.from({ length: Math.min(4, count - start) }, () => one(3)))));
   }
   return users;
 }
@@ -63,7 +68,9 @@ export async function productWithStock(admin: string, stock: number, price = '9.
   throw new Error(`stock record for ${productId} never appeared`);
 }
 
-/** Resident set size of each running service process, found by its working directory. */
+const root = path.resolve(__dirname, '../../..');
+
+/** Resident set size of each running service process of this checkout, found by its working directory. */
 export function serviceRss(): Record<string, number> {
   const result: Record<string, number> = {};
   for (const entry of readdirSync('/proc')) {
@@ -72,8 +79,9 @@ export function serviceRss(): Record<string, number> {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
       if (!cmdline.includes('dist/src/main.js')) continue;
       const cwd = readlinkSync(`/proc/${entry}/cwd`);
+      if (!cwd.startsWith(`${root}/`)) continue;
       const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'));
-      const name = services.find((service) => cmdline.includes(`${service}/dist`) || path.basename(cwd) === service);
+      const name = services.find((service) => path.basename(cwd) === service);
       if (name && match?.[1]) result[name] = Math.round(Number(match[1]) / 1024);
     } catch {
       // the process ended while we looked

@@ -22,9 +22,11 @@ function packageVersion(name: string): string {
 
 /** What a reader needs to reproduce a run: runtime, infrastructure and the main libraries. */
 export function versions(): Record<string, string> {
-  const dirty = run('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no']);
+  // The services measured may be another checkout's (bench compare runs them with SERVICES_ROOT).
+  const services = process.env['SERVICES_ROOT'] || root;
+  const dirty = run('git', ['-C', services, 'status', '--porcelain', '--untracked-files=no']);
   return {
-    commit: `${run('git', ['-C', root, 'rev-parse', '--short', 'HEAD'])}${dirty && dirty !== 'unknown' ? ' + uncommitted changes' : ''}`,
+    commit: `${run('git', ['-C', services, 'rev-parse', '--short', 'HEAD'])}${dirty && dirty !== 'unknown' ? ' + uncommitted changes' : ''}`,
     tracing: process.env['TRACING'] === '0' ? 'off' : `on, ${process.env['OTEL_TRACES_SAMPLER'] ?? 'parentbased_always_on'}${process.env['OTEL_TRACES_SAMPLER_ARG'] ? ` ${process.env['OTEL_TRACES_SAMPLER_ARG']}` : ''}`,
     node: process.version,
     ferretdb: /version: (\S+)/.exec(run(path.join(root, '.data/bin/ferretdb'), ['--version']))?.[1] ?? 'unknown',
