@@ -22,6 +22,17 @@ export interface OutboxRelayOptions {
   publishTimeoutMs?: number;
 }
 
+/** The running relay of each DataSource, for wakeOutboxRelay. */
+const relays = new WeakMap<DataSource, OutboxRelay>();
+
+/**
+ * Asks the DataSource's relay (if one runs in this process) for a round now: for rows written
+ * outside a TypeORM transaction (see outboxRow), whose commit no subscriber sees.
+ */
+export function wakeOutboxRelay(dataSource: DataSource): void {
+  relays.get(dataSource)?.wake();
+}
+
 interface OutboxRow {
   id: string;
   payload: CloudEvent;
@@ -78,6 +89,7 @@ export class OutboxRelay {
   start(): void {
     if (this.loop.isRunning) return;
     this.dataSource.subscribers.push(this.subscriber);
+    relays.set(this.dataSource, this);
     this.loop.start();
     this.logger.info({ pollIntervalMs: this.options.pollIntervalMs }, 'outbox relay started');
   }
@@ -88,6 +100,7 @@ export class OutboxRelay {
     const subscribers = this.dataSource.subscribers;
     const index = subscribers.indexOf(this.subscriber);
     if (index >= 0) subscribers.splice(index, 1);
+    if (relays.get(this.dataSource) === this) relays.delete(this.dataSource);
     await this.loop.stop();
     this.logger.info('outbox relay stopped');
   }
