@@ -51,6 +51,7 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly publishTimeoutMs: number;
   private readonly subscriber: EntitySubscriberInterface;
+  private lagRecordedAt = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -64,7 +65,9 @@ export class OutboxRelay {
     this.loop = new PollingLoop(
       async () => {
         await this.drain();
-        await this.recordLag();
+        // Once per poll interval, not once per wake: under load every commit wakes the relay, and
+        // the gauges are read by a scrape every few seconds.
+        if (Date.now() - this.lagRecordedAt >= options.pollIntervalMs) await this.recordLag();
         return false;
       },
       // The database is away, most likely; readiness reports that.
@@ -149,6 +152,7 @@ export class OutboxRelay {
 
   private async recordLag(): Promise<void> {
     if (!this.metrics) return;
+    this.lagRecordedAt = Date.now();
     const [row] = await this.dataSource.query<Array<{ pending: number; age: number }>>(
       `SELECT count(*)::int AS pending, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float AS age FROM ${OUTBOX_TABLE} WHERE sent_at IS NULL`,
     );
