@@ -42,6 +42,11 @@ describe('order API', () => {
         ],
       );
       assert.ok(answer.body.id && answer.body.createdAt);
+      // The answer is built from the insert's own RETURNING, not read back: it must be what is stored
+      // (lines in their order, prices as text, the database's timestamp). The saga may have moved on.
+      const stored = await request<Order>('GET', `${stack.api}/orders/${answer.body.id}`, { token: customer.token });
+      const settled = ({ id, customerId, items, total, currency, createdAt }: Order) => ({ id, customerId, items, total, currency, createdAt });
+      assert.deepEqual(settled(stored.body), settled(answer.body));
     });
 
     it('When the order is stored, then its order_created event is in the outbox of the same database', async () => {

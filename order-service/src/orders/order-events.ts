@@ -9,7 +9,7 @@ export const EVENT_SOURCE = '/order-service';
  * (every transition is taken once), so the ids derive from the order id: whatever publishes one
  * twice, consumers see the same event.
  */
-function orderEvent<T extends EventType>(type: T, order: OrderRecord, data: EventData<T>, causation: Causation, variant?: string): CloudEvent<T> {
+function orderEvent<T extends EventType>(type: T, order: Pick<OrderRecord, 'id'>, data: EventData<T>, causation: Causation, variant?: string): CloudEvent<T> {
   return createEvent(type, data, {
     source: EVENT_SOURCE,
     subject: order.id,
@@ -18,10 +18,11 @@ function orderEvent<T extends EventType>(type: T, order: OrderRecord, data: Even
   });
 }
 
-const refOf = (order: OrderRecord) => ({ orderId: order.id, customerId: order.customerId, customerEmail: order.customerEmail });
+const refOf = (order: Pick<OrderRecord, 'id' | 'customerId' | 'customerEmail'>) => ({ orderId: order.id, customerId: order.customerId, customerEmail: order.customerEmail });
 const linesOf = (order: OrderRecord) => order.items.map((line) => ({ productId: line.productId, quantity: line.quantity }));
 
-export function orderCreated(order: OrderRecord, causation: Causation): CloudEvent<'order_created'> {
+/** Built before the order is stored, from what will be stored. */
+export function orderCreated(order: Pick<OrderRecord, 'id' | 'customerId' | 'customerEmail' | 'items' | 'total' | 'currency'>, causation: Causation): CloudEvent<'order_created'> {
   return orderEvent(
     'order_created',
     order,

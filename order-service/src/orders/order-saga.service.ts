@@ -53,8 +53,7 @@ export class OrderSagaService {
     const causation: Causation = { correlationId: event.correlationid, causationId: event.id };
     // The first answer locks the row until the transaction ends: no status change by a person, no
     // sweep interleaves with its effect. A later one changes no row and needs no lock.
-    const first = await this.orders.recordStockOutcome(orderId, outcome, rejection);
-    const order = await this.orders.findById(orderId);
+    const { first, order } = await this.orders.recordStockOutcome(orderId, outcome, rejection);
     if (!order) {
       // Another deployment's order on a shared broker.
       this.logger.warn({ orderId, eventId: event.id, type: event.type }, 'stock answer for an unknown order, ignored');

@@ -10,7 +10,7 @@ import { eventOfChange, orderCreated } from './order-events';
 import { checkTransition, ORDER_STATUSES, type Actor, type OrderStatus } from './order-status';
 import { toOrderView, type OrderLineRecord, type OrderPage, type OrderRecord, type OrderView } from './order-view';
 import { OrderErrors } from './orders.errors';
-import { IdempotencyKeyTaken, OrdersRepository, type OrderFilter } from './orders.repository';
+import { IdempotencyKeyTaken, OrdersRepository, type NewOrder, type OrderFilter } from './orders.repository';
 
 /** Printable ASCII, as clients generate them (UUIDs, ULIDs, hashes). */
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -49,26 +49,18 @@ export class OrdersService {
     const lines = await this.snapshot(dto, authorization);
     const total = orderTotal(lines.map((line) => ({ unitPrice: line.minor, quantity: line.quantity })));
     if (total > MAX_MINOR_UNITS) throw OrderErrors.totalTooLarge();
-    const now = new Date();
-    const order: OrderRecord = {
+    const order: NewOrder = {
       id: randomUUID(),
       customerId: caller.id,
       customerEmail: caller.email,
-      status: 'PENDING',
       total: formatMinorUnits(total),
       currency: lines[0]?.currency ?? 'EUR',
       idempotencyKey: key,
-      stockOutcome: null,
-      stockRejection: null,
-      cancelReason: null,
-      cancelAnnounced: false,
-      createdAt: now,
-      updatedAt: now,
-      version: 1,
       items: lines.map(({ productId, name, unitPrice, quantity }) => ({ productId, name, unitPrice, quantity })),
     };
+    let stored: OrderRecord;
     try {
-      await this.orders.createWithEvent(order, orderCreated(order, contextCausation()));
+      stored = await this.orders.createWithEvent(order, orderCreated(order, contextCausation()));
     } catch (error) {
       if (!(error instanceof IdempotencyKeyTaken) || !key) throw error;
       // A concurrent request with the same key committed first: answer with its order.
@@ -77,8 +69,7 @@ export class OrdersService {
       return this.replay(winner, dto);
     }
     this.logger.info({ orderId: order.id, customerId: caller.id, total: order.total, currency: order.currency }, 'order placed');
-    const stored = await this.orders.findById(order.id);
-    return { order: toOrderView(stored ?? order), replayed: false };
+    return { order: toOrderView(stored), replayed: false };
   }
 
   async get(caller: AuthenticatedUser, id: string): Promise<OrderView> {

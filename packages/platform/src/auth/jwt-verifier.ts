@@ -1,3 +1,4 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import jwt, { type JwtPayload } from 'jsonwebtoken';
 import { JwksClient } from 'jwks-rsa';
 import { authErrors } from '../errors';
@@ -50,14 +51,25 @@ export class TokenVerification {
     this.verifyOptions = { algorithms: ['RS256'], issuer: options.issuer, audience: options.audience };
   }
 
-  async keyFor(token: string): Promise<string> {
+  /** PEM → parsed key: jsonwebtoken would otherwise parse the PEM again for every token. */
+  private readonly parsedKeys = new Map<string, KeyObject>();
+
+  async keyFor(token: string): Promise<KeyObject> {
     const decoded = jwt.decode(token, { complete: true });
     if (!decoded || typeof decoded.payload === 'string') throw unauthorized('Malformed token');
     if (decoded.header.alg !== 'RS256') throw unauthorized('Unsupported token algorithm');
     const kid = decoded.header.kid;
     if (!kid) throw unauthorized('Token has no key id');
     try {
-      return (await this.client.getSigningKey(kid)).getPublicKey();
+      const pem = (await this.client.getSigningKey(kid)).getPublicKey();
+      let key = this.parsedKeys.get(pem);
+      if (!key) {
+        // Bounded like jwks-rsa's own cache: a rotation adds a key, it never grows without end.
+        if (this.parsedKeys.size >= 10) this.parsedKeys.clear();
+        key = createPublicKey(pem);
+        this.parsedKeys.set(pem, key);
+      }
+      return key;
     } catch (error) {
       if (error instanceof Error && error.name === 'SigningKeyNotFoundError') throw unauthorized('Unknown signing key');
       throw authErrors.jwksUnavailable();

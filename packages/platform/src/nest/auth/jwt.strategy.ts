@@ -19,7 +19,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       secretOrKeyProvider: (_req: unknown, token: string, done: (error: unknown, key?: string) => void) => {
         tokens.keyFor(token).then(
-          (key) => done(null, key),
+          // passport-jwt hands the key to jsonwebtoken, which takes a parsed KeyObject (its types say only string | Buffer).
+          (key) => done(null, key as unknown as string),
           (error: unknown) => done(error),
         );
       },
