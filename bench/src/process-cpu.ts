@@ -28,7 +28,10 @@ export function processCpu(): Record<string, number> {
       // Fields after the command name (which may hold spaces) start after the last ')'.
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]);
+      // PostgreSQL ends a backend when a pool closes an idle connection; its CPU then moves to
+      // the postmaster's children's time (cutime, cstime), which is counted so it is not lost.
+      const children = label === 'postgres' ? Number(fields[13]) + Number(fields[14]) : 0;
+      const ticks = Number(fields[11]) + Number(fields[12]) + children;
       result[label] = (result[label] ?? 0) + (ticks * 1000) / TICKS_PER_SECOND;
     } catch {
       // the process ended while we looked
