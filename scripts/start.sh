@@ -18,6 +18,9 @@ eval "$(bash "$ROOT/scripts/infra.sh" env)"
 # of your own, changes that), and the metrics token the local Prometheus scrapes with.
 if [ "${TRACING:-1}" != "0" ]; then
   export OTEL_EXPORTER_OTLP_ENDPOINT="${OTEL_EXPORTER_OTLP_ENDPOINT:-http://127.0.0.1:${JAEGER_OTLP_HTTP_PORT:-4318}}"
+else
+  # infra.sh env above names the local Jaeger's endpoint, which alone switches the SDK on.
+  unset OTEL_EXPORTER_OTLP_ENDPOINT OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
 fi
 if [ -z "${METRICS_TOKEN:-}" ] && [ -s "$ROOT/.data/prometheus/generated-token" ]; then
   METRICS_TOKEN="$(cat "$ROOT/.data/prometheus/generated-token")"
