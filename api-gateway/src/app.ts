@@ -6,6 +6,7 @@ import { authErrors, authenticator, bearerToken, createHttpApp, ErrorCode, fetch
 import { deadLettersRouter } from './admin/dead-letters.router';
 import type { Config } from './config';
 import { docsRouter } from './docs/docs.router';
+import { clientKeys } from './rate-limit/client-key';
 import { streamProxy } from './proxy/stream-proxy';
 import { registryRouter } from './registry/registry.router';
 import { isPublic, upstreams } from './routes';
@@ -62,6 +63,7 @@ export function buildApp(kit: ServiceKit, config: Config): Express {
         limit: config.RATE_LIMIT_PER_MINUTE,
         standardHeaders: 'draft-8',
         legacyHeaders: false,
+        keyGenerator: clientKeys(),
         // Keyed on req.ip, the client address TRUSTED_PROXIES lets Express determine. A forwarded
         // header from an untrusted client is ignored on purpose, not a misconfiguration to warn of.
         validate: { xForwardedForHeader: false, forwardedHeader: false },

@@ -90,12 +90,14 @@ function forward(req: Request, res: Response, framing: Framing, instance: Servic
   };
   res.on('close', abandon);
   upstream.on('response', (answer) => {
+    const eventStream = answer.headers['content-type']?.startsWith('text/event-stream') === true;
     // A server-sent event stream is quiet for as long as nothing happens: the idle timeout would
     // cut it. Its end is the client's to choose (or the service's).
-    if (answer.headers['content-type']?.startsWith('text/event-stream')) upstream.setTimeout(0);
+    if (eventStream) upstream.setTimeout(0);
     res.writeHead(answer.statusCode ?? 502, responseHeaders(answer.headers));
-    // Headers at once, so the client's EventSource / fetch sees the stream open before any event.
-    res.flushHeaders();
+    // An event stream's headers at once, so the client's EventSource / fetch sees it open before any
+    // event. Any other answer's headers leave with its first body chunk: one write, not two.
+    if (eventStream) res.flushHeaders();
     answer.pipe(res);
   });
   upstream.on('timeout', () => upstream.destroy(Object.assign(new Error('upstream timeout'), { code: 'UPSTREAM_TIMEOUT' })));

@@ -41,21 +41,29 @@ const productSchema = new Schema<ProductRecord>(
     outbox: { type: Schema.Types.Mixed, default: [] },
     outboxPending: { type: Boolean, default: false },
   },
-  {
-    collection: 'products',
-    versionKey: false,
-    toJSON: {
-      // What a client sees: `id`, price as a decimal string, nothing internal.
-      transform: (_doc, ret: Record<string, unknown>) => {
-        const minor = ret['priceMinor'] as number;
-        const view: Record<string, unknown> = { id: ret['_id'], ...ret, price: formatMinorUnits(minor) };
-        for (const field of ['_id', '__v', 'outbox', 'outboxPending', 'version', 'nameKey', 'priceMinor']) delete view[field];
-        return view;
-      },
-    },
-  },
+  { collection: 'products', versionKey: false },
 );
 productSchema.index({ sku: 1 }, { unique: true });
+
+/**
+ * What a client sees: `id`, the price as a decimal string, nothing internal. Picked field by field
+ * from the stored record (no mongoose document is built for it: a read is a lookup and this).
+ */
+export function productView(record: ProductRecord): Record<string, unknown> {
+  return {
+    id: record._id,
+    name: record.name,
+    ...(record.description !== undefined ? { description: record.description } : {}),
+    price: formatMinorUnits(record.priceMinor),
+    currency: record.currency,
+    ...(record.category !== undefined ? { category: record.category } : {}),
+    sku: record.sku,
+    active: record.active,
+    deletedAt: record.deletedAt ?? null,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
 productSchema.index({ active: 1, category: 1, priceMinor: 1 });
 productSchema.index({ nameKey: 1 });
 productSchema.index({ createdAt: 1 });

@@ -1,6 +1,6 @@
 import type { CloudEvent } from '@oip/contracts';
 import { isDuplicateKey, VersionedCollection, type StateOf, type StringIdCollection } from '@oip/platform/mongo';
-import type { ProductModels, ProductRecord } from './product.model';
+import { productView, type ProductModels, type ProductRecord } from './product.model';
 import { productErrors } from './product.errors';
 
 export interface ProductListFilter {
@@ -102,8 +102,8 @@ export class ProductRepository {
     return { items, total };
   }
 
-  /** The public shape of a product, through the model's toJSON transform. */
+  /** The public shape of a product. */
   toView(record: ProductRecord): Record<string, unknown> {
-    return this.models.products.hydrate(record).toJSON();
+    return productView(record);
   }
 }

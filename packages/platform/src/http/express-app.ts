@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import type { HealthRegistry } from '../health';
 import type { Metrics } from '../metrics';
 import { runWithContext } from '../request-context';
@@ -31,12 +30,40 @@ export const requestId: RequestHandler = (req, res, next) => {
   runWithContext({ requestId: id }, next);
 };
 
-export function httpMetrics(metrics: Metrics): RequestHandler {
+/** The level of a finished request's access line; see accessLog. */
+export function accessLogLevel(statusCode: number, shed: boolean): 'debug' | 'warn' | 'error' {
+  // A shed request is expected under overload (and counted in metrics): logging each at error
+  // level would flood the log exactly when the process is busiest.
+  if (shed) return 'warn';
+  return statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'debug';
+}
+
+/**
+ * The request's duration in http_request_duration_seconds and its access line, from one listener.
+ * A successful request is logged at debug: its count and latency per route are in the histogram
+ * already, and a line per read at info cost more CPU (formatting, redaction, a write to the log)
+ * than answering the read did. Refusals (4xx) at warn and failures (5xx) at error keep the request
+ * id an operator needs; LOG_LEVEL=debug brings back a line per request.
+ */
+export function accessLog(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
-    const stop = metrics.httpDuration.startTimer();
-    res.on('finish', () => {
+    const started = performance.now();
+    const finished = (aborted: boolean) => {
+      const seconds = (performance.now() - started) / 1000;
       const route = (req.route as { path?: string } | undefined)?.path;
-      stop({ method: req.method, route: route ? `${req.baseUrl}${route}` : 'unmatched', status: String(res.statusCode) });
+      if (!aborted) metrics.httpDuration.observe({ method: req.method, route: route ? `${req.baseUrl}${route}` : 'unmatched', status: String(res.statusCode) }, seconds);
+      const url = req.originalUrl;
+      if (url.startsWith('/health') || url === '/metrics') return;
+      const level = aborted ? 'warn' : accessLogLevel(res.statusCode, res.locals['shed'] === true);
+      if (!logger.isLevelEnabled(level)) return;
+      logger[level](
+        { req: { id: req.headers[REQUEST_ID_HEADER], method: req.method, url }, res: { statusCode: res.statusCode }, responseTime: Math.round(seconds * 1000) },
+        aborted ? 'request aborted' : 'request completed',
+      );
+    };
+    res.on('finish', () => finished(false));
+    res.on('close', () => {
+      if (!res.writableFinished) finished(true);
     });
     next();
   };
@@ -123,22 +150,7 @@ export function installCommonMiddleware(
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxySetting(options.trustedProxies ?? []));
   app.use(requestId);
-  app.use(
-    pinoHttp({
-      logger: options.logger,
-      genReqId: (req) => String(req.headers[REQUEST_ID_HEADER]),
-      // A shed request is expected under overload (and counted in metrics): logging each at error
-      // level would flood the log exactly when the process is busiest.
-      customLogLevel: (_req, res, error) =>
-        (res as unknown as { locals?: Record<string, unknown> }).locals?.['shed'] ? 'warn' : error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-      autoLogging: { ignore: (req) => req.url?.startsWith('/health') === true || req.url === '/metrics' },
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
-  app.use(httpMetrics(options.metrics));
+  app.use(accessLog(options.logger, options.metrics));
   app.use(admissionControl(options.maxConcurrentRequests, options.metrics));
   app.use(operationalRoutes(options.health, options.metrics, options.metricsAccess));
 }
