@@ -62,6 +62,20 @@ describe('VersionedCollection against a real MongoDB-wire server', () => {
     assert.deepEqual([taken.n, taken.version], [0, 2]);
   });
 
+  it('When a writer crashed between its claim and the write-back, then readWritten shows the written document until a read rolls it forward', async () => {
+    const id = `counter-${(sequence += 1)}`;
+    await writer().insert({ _id: id, n: 0 });
+    await claims().insertOne({ _id: VersionedCollection.claimId(id, 1), docId: id, version: 1, at: new Date(Date.now() - 60_000), state: { n: 3 } });
+
+    const before = await writer().readWritten(id);
+    const rolled = await writer().read(id);
+    const after = await writer().readWritten(id);
+
+    assert.deepEqual([before?.n, before?.version], [0, 0]);
+    assert.deepEqual([rolled?.n, rolled?.version], [3, 1]);
+    assert.deepEqual([after?.n, after?.version], [3, 1], 'the rolled-forward read repaired the stored document');
+  });
+
   it('When an update finds nothing to do on a document that lags an old claim, then it repairs the stored document', async () => {
     const id = `counter-${(sequence += 1)}`;
     await writer().insert({ _id: id, n: 0 });

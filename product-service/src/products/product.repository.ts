@@ -47,8 +47,18 @@ export class ProductRepository {
     }
   }
 
+  /** The newest committed state: rolls forward over revisions not yet written back, and repairs. */
   findById(id: string): Promise<ProductRecord | null> {
     return this.versioned.read(id);
+  }
+
+  /**
+   * The product as last written (one database round trip, where findById takes two): what the
+   * catalogue listing shows. A change whose writer crashed between its revision and its write-back
+   * shows here once an admin's read or the product's next change has rolled it forward.
+   */
+  findWritten(id: string): Promise<ProductRecord | null> {
+    return this.versioned.readWritten(id);
   }
 
   /**

@@ -67,7 +67,10 @@ export class ProductService {
   }
 
   async get(id: string, viewer: Viewer): Promise<ProductView> {
-    const record = UUID.test(id) ? await this.repository.findById(id) : null;
+    // Shoppers' reads (the hot path, and what order-service prices from) see the product as last
+    // written, like the listing; an admin, who makes the changes, sees and repairs the newest one.
+    const find = (productId: string) => (viewer.admin ? this.repository.findById(productId) : this.repository.findWritten(productId));
+    const record = UUID.test(id) ? await find(id) : null;
     // Deleted and inactive products are not for sale: only admins still see them.
     if (!record || (!viewer.admin && !record.active)) throw productErrors.notFound(id);
     return this.repository.toView(record);

@@ -119,6 +119,17 @@ export class VersionedCollection<T extends VersionedDoc> {
   }
 
   /**
+   * The document as last written back: one round trip, where `read` takes two. It lags a change
+   * between the change's claim and its write-back (milliseconds; until repaired when the writer
+   * crashed there) and, on FerretDB, may show for a moment the older version a stalled writer put
+   * back — what any query on the collection (a listing, the outbox relay) sees anyway. For reads
+   * that inform, never for a decision: `update` and `read` roll forward over the claims.
+   */
+  async readWritten(docId: string): Promise<T | null> {
+    return this.readStored(docId);
+  }
+
+  /**
    * Reads the newest state, asks `decide` what to do, and commits its answer by claiming the next
    * version; on a lost race it reads again and asks again. `decide` must have no effects (it may run
    * several times; reading other documents is fine) and may throw a domain error to refuse.
