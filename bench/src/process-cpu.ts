@@ -1,5 +1,9 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import path from 'node:path';
 import { services } from './stack';
+
+/** This checkout: other checkouts on the same machine run the same programs, which must not count. */
+const ROOT = path.resolve(__dirname, '../../..');
 
 /** Kernel clock ticks per second (USER_HZ): 100 on every Linux this runs on. */
 const TICKS_PER_SECOND = 100;
@@ -16,7 +20,8 @@ export function processCpu(): Record<string, number> {
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
       const label = labelOf(cmdline, entry);
-      if (!label) continue;
+      // Every process of this stack runs in the checkout (PostgreSQL in its data directory under .data).
+      if (!label || !`${readCwd(entry)}/`.startsWith(`${ROOT}/`)) continue;
       // Fields after the command name (which may hold spaces) start after the last ')'.
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
