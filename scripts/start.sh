@@ -18,6 +18,9 @@ eval "$(bash "$ROOT/scripts/infra.sh" env)"
 # of your own, changes that), and the metrics token the local Prometheus scrapes with.
 if [ "${TRACING:-1}" != "0" ]; then
   export OTEL_EXPORTER_OTLP_ENDPOINT="${OTEL_EXPORTER_OTLP_ENDPOINT:-http://127.0.0.1:${JAEGER_OTLP_HTTP_PORT:-4318}}"
+else
+  # infra.sh env above names the local Jaeger whenever it runs: off must mean off.
+  export OTEL_SDK_DISABLED=true
 fi
 if [ -z "${METRICS_TOKEN:-}" ] && [ -s "$ROOT/.data/prometheus/generated-token" ]; then
   METRICS_TOKEN="$(cat "$ROOT/.data/prometheus/generated-token")"
@@ -86,6 +89,6 @@ for service in "${SERVICES[@]}"; do
 done
 echo "[start] all services ready: web app $gateway/, API $gateway/api, docs $gateway/docs, registry $gateway/registry (admin) — Ctrl-C stops everything"
 tracing="tracing off (TRACING=0)"
-[ -n "${OTEL_EXPORTER_OTLP_ENDPOINT:-}" ] && tracing="services export to $OTEL_EXPORTER_OTLP_ENDPOINT"
+[ -n "${OTEL_EXPORTER_OTLP_ENDPOINT:-}" ] && [ "${OTEL_SDK_DISABLED:-}" != "true" ] && tracing="services export to $OTEL_EXPORTER_OTLP_ENDPOINT"
 echo "[start] traces: Jaeger UI http://127.0.0.1:${JAEGER_UI_PORT:-16686} ($tracing); metrics and alerts: Prometheus http://127.0.0.1:${PROMETHEUS_PORT:-9090}"
 wait
