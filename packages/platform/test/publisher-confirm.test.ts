@@ -82,6 +82,8 @@ describe('EventPublisher when a channel stops confirming', () => {
     await broker.close();
     const channel = await admin.createChannel();
     await channel.deleteQueue(queue).catch(() => undefined);
+    // The platform topology binds notification-service to stock_low too: leave it no test events.
+    await channel.purgeQueue('notification-service').catch(() => undefined);
     await admin.close();
     await proxy.close();
   });
