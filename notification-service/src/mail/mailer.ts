@@ -52,6 +52,9 @@ export class Mailer {
       port: config.SMTP_PORT,
       secure: false,
       maxConnections: MAX_CONNECTIONS,
+      // Keep each connection for good (nodemailer's default reconnects after 100 messages): a new
+      // one costs the TCP setup, greeting and EHLO every time.
+      maxMessages: Infinity,
       ...SMTP_TIMEOUTS,
     });
     // A pooled connection that breaks while idle must not crash the process; the next send reconnects.

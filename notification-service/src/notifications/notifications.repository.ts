@@ -35,9 +35,12 @@ export class NotificationRepository {
    * the unique insert is that attempt's claim, so the common case needs no attempt row at all.
    */
   async insertOrGet(plan: NotificationPlan, now: Date, leaseMs: number): Promise<{ record: NotificationRecord; created: boolean }> {
+    // Straight to the driver: the plan is typed and rendered by us, so a mongoose document (casting,
+    // validation, hydration, then toObject) would only cost CPU on every notification.
+    const record: NotificationRecord = { _id: new Types.ObjectId(), ...plan, status: 'sending', attempts: 1, leaseUntil: new Date(now.getTime() + leaseMs), createdAt: now, updatedAt: now };
     try {
-      const created = await this.models.notifications.create({ ...plan, status: 'sending', attempts: 1, leaseUntil: new Date(now.getTime() + leaseMs), createdAt: now });
-      return { record: created.toObject(), created: true };
+      await this.models.notifications.collection.insertOne(record);
+      return { record, created: true };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
       const existing = await this.models.notifications.findOne({ eventId: plan.eventId, recipient: plan.recipient }).lean<NotificationRecord>();
@@ -131,6 +134,6 @@ export class NotificationRepository {
   private async setStatus(id: Types.ObjectId, fields: Partial<NotificationRecord>, unset: Array<keyof NotificationRecord> = []): Promise<void> {
     const update: Record<string, unknown> = { $set: { ...fields, updatedAt: new Date() } };
     if (unset.length > 0) update['$unset'] = Object.fromEntries(unset.map((field) => [field, 1]));
-    await this.models.notifications.updateOne({ _id: id }, update, { timestamps: false });
+    await this.models.notifications.collection.updateOne({ _id: id }, update);
   }
 }

@@ -101,7 +101,9 @@ export class BrokerConnection {
     while (!this.closing) {
       let connection: ChannelModel | undefined;
       try {
-        connection = await amqp.connect(this.url, { clientProperties: { connection_name: this.options.name } });
+        // noDelay: a publish or an ack is one small frame that someone waits for; Nagle's algorithm
+        // would hold it back until the previous segment is acknowledged.
+        connection = await amqp.connect(this.url, { noDelay: true, clientProperties: { connection_name: this.options.name } });
         const current = connection;
         current.on('error', (error: unknown) => this.logger.warn({ err: error }, 'RabbitMQ connection error'));
         for (const hook of this.hooks) await hook(current);
