@@ -95,8 +95,15 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
+/** The RabbitMQ vhost of the stack under measurement: RABBITMQ_URL's path, "/" by default. */
+function stackVhost(): string {
+  const url = process.env['RABBITMQ_URL'];
+  const path = url ? decodeURIComponent(new URL(url).pathname.slice(1)) : '';
+  return path || '/';
+}
+
 /**
- * Waits until no event is waiting in any RabbitMQ queue (two looks in a row), so a phase does not
+ * Waits until no event is waiting in any RabbitMQ queue of the stack (two looks in a row), so a phase does not
  * start while the saga still works through the previous phase's orders. Answers how long it took.
  */
 export async function waitForSagaIdle(timeoutMs = 180_000): Promise<number> {
@@ -105,7 +112,8 @@ export async function waitForSagaIdle(timeoutMs = 180_000): Promise<number> {
   const started = Date.now();
   let quietLooks = 0;
   while (Date.now() - started < timeoutMs) {
-    const answer = await fetch(`http://127.0.0.1:${port}/api/queues?columns=name,messages`, { headers: { authorization: `Basic ${auth}` } });
+    // The stack's own vhost only: the tests' vhost (oip-test) keeps what their stopped services left.
+    const answer = await fetch(`http://127.0.0.1:${port}/api/queues/${encodeURIComponent(stackVhost())}?columns=name,messages`, { headers: { authorization: `Basic ${auth}` } });
     if (!answer.ok) throw new Error(`RabbitMQ management answered ${answer.status}`);
     const queues = (await answer.json()) as Array<{ name: string; messages?: number }>;
     // Dead-letter queues keep what they hold; they are not work in progress.
