@@ -21,8 +21,21 @@ export async function assertStackReady(): Promise<void> {
   if (!answer?.ok) throw new Error(`the stack is not ready at ${gatewayUrl}: start it with "npm start" (KEEP_INFRA=1 is fine) and run again`);
 }
 
+/**
+ * A setup call asked again while the answer is 503 or 504: on a loaded shared machine a pool
+ * connection or a bcrypt hash can time out, and the run should measure, not stop at its setup.
+ */
+async function setupCall<T>(method: string, url: string, body: unknown): Promise<{ status: number; body: T }> {
+  let answer = await call<T>(method, url, body);
+  for (let retry = 0; (answer.status === 503 || answer.status === 504) && retry < 5; retry += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    answer = await call<T>(method, url, body);
+  }
+  return answer;
+}
+
 export async function login(email: string, password: string): Promise<string> {
-  const answer = await call<{ accessToken: string }>('POST', `${gatewayUrl}/api/auth/login`, { email, password });
+  const answer = await setupCall<{ accessToken: string }>('POST', `${gatewayUrl}/api/auth/login`, { email, password });
   if (answer.status !== 200) throw new Error(`login of ${email} failed with ${answer.status}`);
   return answer.body.accessToken;
 }
@@ -39,7 +52,7 @@ export async function freshUsers(count: number): Promise<Array<{ id: string; tok
       Array.from({ length: Math.min(8, count - start) }, async () => {
         const email = `bench-${randomUUID()}@example.com`;
         const password = 'bench-password-1';
-        const registered = await call<{ id: string }>('POST', `${gatewayUrl}/api/auth/register`, { email, password, name: 'Bench User' });
+        const registered = await setupCall<{ id: string }>('POST', `${gatewayUrl}/api/auth/register`, { email, password, name: 'Bench User' });
         if (registered.status !== 201) throw new Error(`register failed with ${registered.status}`);
         return { id: registered.body.id, token: await login(email, password) };
       }),
