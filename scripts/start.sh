@@ -13,13 +13,14 @@ load_dotenv
 bash "$ROOT/scripts/infra.sh" up
 # The services connect to the infrastructure just started, on the ports .env gave it: a changed
 # RABBITMQ_PORT (say) must not leave RABBITMQ_URL pointing at another broker on the default port.
+own_otlp_endpoint="${OTEL_EXPORTER_OTLP_ENDPOINT:-}"
 eval "$(bash "$ROOT/scripts/infra.sh" env)"
 # Observability on by default: traces to the local Jaeger (TRACING=0, or an OTEL_EXPORTER_OTLP_ENDPOINT
-# of your own, changes that), and the metrics token the local Prometheus scrapes with.
+# of your own, changes that), and the metrics token the local Prometheus scrapes with. The infra
+# environment names the local Jaeger, so TRACING=0 must unset it again, or tracing stays on.
 if [ "${TRACING:-1}" != "0" ]; then
-  export OTEL_EXPORTER_OTLP_ENDPOINT="${OTEL_EXPORTER_OTLP_ENDPOINT:-http://127.0.0.1:${JAEGER_OTLP_HTTP_PORT:-4318}}"
+  export OTEL_EXPORTER_OTLP_ENDPOINT="${own_otlp_endpoint:-${OTEL_EXPORTER_OTLP_ENDPOINT:-http://127.0.0.1:${JAEGER_OTLP_HTTP_PORT:-4318}}}"
 else
-  # infra.sh env above names the local Jaeger's endpoint, which alone switches the SDK on.
   unset OTEL_EXPORTER_OTLP_ENDPOINT OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
 fi
 if [ -z "${METRICS_TOKEN:-}" ] && [ -s "$ROOT/.data/prometheus/generated-token" ]; then
