@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import jwt, { type JwtPayload } from 'jsonwebtoken';
-import { JwksClient } from 'jwks-rsa';
+import { JwksClient, type SigningKey } from 'jwks-rsa';
 import { authErrors } from '../errors';
 import type { TokenPolicy } from './token-revocations';
 
@@ -51,8 +51,8 @@ export class TokenVerification {
     this.verifyOptions = { algorithms: ['RS256'], issuer: options.issuer, audience: options.audience };
   }
 
-  /** PEM → parsed key: jsonwebtoken would otherwise parse the PEM again for every token. */
-  private readonly parsedKeys = new Map<string, KeyObject>();
+  /** Signing key → parsed key: jsonwebtoken would otherwise parse a PEM for every token. */
+  private readonly parsedKeys = new WeakMap<SigningKey, KeyObject>();
 
   async keyFor(token: string): Promise<KeyObject> {
     const decoded = jwt.decode(token, { complete: true });
@@ -61,13 +61,14 @@ export class TokenVerification {
     const kid = decoded.header.kid;
     if (!kid) throw unauthorized('Token has no key id');
     try {
-      const pem = (await this.client.getSigningKey(kid)).getPublicKey();
-      let key = this.parsedKeys.get(pem);
+      // jwks-rsa answers the same signing-key object while it holds it in its cache, but its
+      // getPublicKey() exports the key to PEM again on every call (a tenth of the gateway's CPU per
+      // request): the parsed key is kept per signing-key object, so it lives exactly as long.
+      const signingKey = await this.client.getSigningKey(kid);
+      let key = this.parsedKeys.get(signingKey);
       if (!key) {
-        // Bounded like jwks-rsa's own cache: a rotation adds a key, it never grows without end.
-        if (this.parsedKeys.size >= 10) this.parsedKeys.clear();
-        key = createPublicKey(pem);
-        this.parsedKeys.set(pem, key);
+        key = createPublicKey(signingKey.getPublicKey());
+        this.parsedKeys.set(signingKey, key);
       }
       return key;
     } catch (error) {
