@@ -37,7 +37,8 @@ export function tracedModules(): NodeSDKConfiguration['instrumentations'] {
     }),
     new UndiciInstrumentation({ requireParentforSpans: true, ignoreRequestHook: (request) => OPERATIONAL.test(request.path) }),
     new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] }),
-    new PgInstrumentation({ requireParentSpan: true }),
+    // A pool checkout is not a query: a span for it on every transaction doubles pg's spans.
+    new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
     mongoDbInRecordedWork(),
     new AmqplibInstrumentation(),
   ];
