@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { clientSpan, Semaphore } from '@oip/platform';
 import type { Logger } from 'pino';
@@ -71,10 +72,14 @@ export class Mailer {
 
   /** Resolves once the SMTP server accepted the message; rejects otherwise. */
   async send(email: OutgoingEmail): Promise<{ messageId: string }> {
+    // The message is built into one buffer first and handed over as `raw`: nodemailer then writes
+    // it to the socket in one piece instead of streaming every MIME part in small chunks (each a
+    // write syscall). The envelope is explicit because nodemailer does not parse a raw message.
+    const raw = await new MailComposer({ from: this.config.SMTP_FROM, ...email }).compile().build();
     let info: SMTPPool.SentMessageInfo;
     try {
       info = await clientSpan('smtp send', { 'server.address': this.config.SMTP_HOST, 'server.port': this.config.SMTP_PORT }, () =>
-        this.transport.sendMail({ from: this.config.SMTP_FROM, ...email }),
+        this.transport.sendMail({ envelope: { from: this.config.SMTP_FROM, to: [email.to] }, raw }),
       );
     } catch (error) {
       const responseCode = (error as { responseCode?: unknown }).responseCode;
@@ -84,7 +89,7 @@ export class Mailer {
       throw error;
     }
     if (info.accepted.length === 0) throw new PermanentMailError(`SMTP accepted no recipient (refused ${info.rejected.length})`);
-    return { messageId: info.messageId };
+    return { messageId: email.messageId };
   }
 
   close(): void {

@@ -1,3 +1,4 @@
+import { GroupCommit } from '@oip/platform';
 import { isDuplicateKey } from '@oip/platform/mongo';
 import { isValidObjectId, Types } from 'mongoose';
 import type { NotificationPlan } from './templates';
@@ -27,6 +28,11 @@ export type SendClaim =
  * deliveries can create a second notification or send a second e-mail.
  */
 export class NotificationRepository {
+  // Notifications stored, and sends recorded, while another such write is under way go together
+  // in the next one: one round trip for many notifications when events arrive faster than a write.
+  private readonly inserts = new GroupCommit<NotificationRecord, boolean>((records) => this.insertMany(records));
+  private readonly sentUpdates = new GroupCommit<{ id: Types.ObjectId; fields: Partial<NotificationRecord> }>((updates) => this.markManySent(updates));
+
   constructor(private readonly models: NotificationModels) {}
 
   /**
@@ -38,14 +44,22 @@ export class NotificationRepository {
     // Straight to the driver: the plan is typed and rendered by us, so a mongoose document (casting,
     // validation, hydration, then toObject) would only cost CPU on every notification.
     const record: NotificationRecord = { _id: new Types.ObjectId(), ...plan, status: 'sending', attempts: 1, leaseUntil: new Date(now.getTime() + leaseMs), createdAt: now, updatedAt: now };
+    if (await this.inserts.add(record)) return { record, created: true };
+    const existing = await this.models.notifications.findOne({ eventId: plan.eventId, recipient: plan.recipient }).lean<NotificationRecord>();
+    if (!existing) throw new Error(`notification for event ${plan.eventId} and ${plan.recipient} collided with one that is gone`);
+    return { record: existing, created: false };
+  }
+
+  /** One insert for the batch; answers per record whether it was stored (false: a duplicate of a stored one). */
+  private async insertMany(records: NotificationRecord[]): Promise<boolean[]> {
     try {
-      await this.models.notifications.collection.insertOne(record);
-      return { record, created: true };
+      await this.models.notifications.collection.insertMany(records, { ordered: false });
+      return records.map(() => true);
     } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
-      const existing = await this.models.notifications.findOne({ eventId: plan.eventId, recipient: plan.recipient }).lean<NotificationRecord>();
-      if (!existing) throw error;
-      return { record: existing, created: false };
+      const writeErrors = (error as { writeErrors?: Array<{ index: number; code?: unknown }> }).writeErrors;
+      if (!isDuplicateKey(error) || !writeErrors || writeErrors.length === 0 || !writeErrors.every(isDuplicateKey)) throw error;
+      const duplicates = new Set(writeErrors.map((writeError) => writeError.index));
+      return records.map((_record, index) => !duplicates.has(index));
     }
   }
 
@@ -106,7 +120,16 @@ export class NotificationRepository {
    */
   async markSent(notification: NotificationRecord, attempt: number, sentAt: Date, messageId: string | undefined): Promise<void> {
     if (attempt > 1) await this.finishAttempt(notification, attempt, { outcome: 'sent', finishedAt: sentAt });
-    await this.setStatus(notification._id, { status: 'sent', sentAt, attempts: attempt, ...(messageId ? { messageId } : {}) }, ['leaseUntil', 'lastError']);
+    await this.sentUpdates.add({ id: notification._id, fields: { status: 'sent', sentAt, attempts: attempt, ...(messageId ? { messageId } : {}) } });
+  }
+
+  private async markManySent(updates: Array<{ id: Types.ObjectId; fields: Partial<NotificationRecord> }>): Promise<void[]> {
+    const updatedAt = new Date();
+    await this.models.notifications.collection.bulkWrite(
+      updates.map(({ id, fields }) => ({ updateOne: { filter: { _id: id }, update: { $set: { ...fields, updatedAt }, $unset: { leaseUntil: 1, lastError: 1 } } } })),
+      { ordered: false },
+    );
+    return updates.map(() => undefined);
   }
 
   /** The attempt failed: back to pending for a retry (the claim is released), or failed for good. */

@@ -5,6 +5,7 @@ export * from './lifecycle';
 export * from './logger';
 export * from './metrics';
 export * from './request-context';
+export * from './group-commit';
 export * from './semaphore';
 export * from './auth/jwt-verifier';
 export * from './auth/express-auth';
