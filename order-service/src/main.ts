@@ -17,7 +17,8 @@ runNestService(() => {
     openApi: { title: 'order-service', version: '1.0.0', description: 'Orders and their lifecycle' },
     module: (kit) => AppModule.forRoot(config, kit),
     migrations: databaseOptions(config),
-    // Inventory's answers, recorded in processed_events in the same transaction as the status change.
-    events: { queue: ORDER_QUEUE, types: subscriptions[ORDER_QUEUE], idempotency: (app) => typeormIdempotency(app.get(DataSource)) },
+    // Inventory's answers, recorded in processed_events with the status change: in one statement
+    // for a PENDING order's first answer, in one transaction otherwise (order-saga.service.ts).
+    events: { queue: ORDER_QUEUE, types: subscriptions[ORDER_QUEUE], idempotency: (app) => typeormIdempotency(app.get(DataSource), { oneStatementFirst: true }) },
   });
 });

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Causation, CloudEvent } from '@oip/contracts';
 import type { Logger } from '@oip/platform';
 import { LOGGER } from '@oip/platform/nest';
+import { eventToRecord } from '@oip/platform/outbox';
 import { orderCancelled, orderConfirmed, orderRejected, orderRelease } from './order-events';
 import { checkTransition } from './order-status';
 import type { OrderRecord } from './order-view';
@@ -51,6 +52,15 @@ export class OrderSagaService {
   ): Promise<void> {
     const orderId = event.data.orderId;
     const causation: Causation = { correlationId: event.correlationid, causationId: event.id };
+    const to = outcome === 'RESERVED' ? 'CONFIRMED' : 'REJECTED';
+    // The first try, outside a transaction (main.ts: oneStatementFirst): the common case in one
+    // statement. Anything else needs the event's transaction: the repository's calls below ask for
+    // it (transactionManager), and the platform runs this handler again inside one.
+    const inbox = eventToRecord();
+    if (inbox && (await this.orders.answerPending(inbox, orderId, { outcome, rejection, to }, (order) => resultOf(order, causation)))) {
+      this.logger.info({ orderId, status: to }, 'order answered by inventory');
+      return;
+    }
     // The first answer locks the row until the transaction ends: no status change by a person, no
     // sweep interleaves with its effect. A later one changes no row and needs no lock.
     const { first, order } = await this.orders.recordStockOutcome(orderId, outcome, rejection);
@@ -63,7 +73,6 @@ export class OrderSagaService {
       await this.laterAnswer(order, event, outcome, causation);
       return;
     }
-    const to = outcome === 'RESERVED' ? 'CONFIRMED' : 'REJECTED';
     if (checkTransition(order.status, to, 'system') === 'allowed') {
       const changed = await this.orders.transition(orderId, order.status, to, (current) => [resultOf(current, causation)]);
       if (!changed) throw new Error(`order ${orderId} changed under its row lock`);

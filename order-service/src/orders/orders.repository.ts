@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { CloudEvent } from '@oip/contracts';
-import { enqueueEvent, OUTBOX_TABLE, outboxRow, transactionManager, wakeOutboxRelay } from '@oip/platform/outbox';
+import { enqueueEvent, INBOX_TABLE, OUTBOX_TABLE, outboxRow, transactionManager, wakeOutboxRelay } from '@oip/platform/outbox';
 import { isUniqueViolation } from '@oip/platform/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { OrderItemEntity } from './order-item.entity';
@@ -286,6 +286,55 @@ export class OrdersRepository {
       if (row) return { first: true, order: toOrderRecord(row) };
       return { first: false, order: await this.findOne(manager, id) };
     });
+  }
+
+  /**
+   * The common case of an inventory answer, without a transaction: the first answer to a PENDING
+   * order records the outcome, moves the status to `to`, enqueues the event `eventOf` builds, and
+   * records the event in the inbox, all in one statement (atomic by itself; its UPDATE holds the
+   * row lock until it ends, so no person's change or sweep interleaves). Two round trips: the
+   * order is read first, because the event is built from it; it carries only what never changes
+   * after the order was created (the customer, the total, the lines), so a read before the
+   * UPDATE builds the same event. False, having changed nothing, when the order is unknown, not
+   * PENDING, already answered, or the event already recorded: the caller takes the transactional
+   * path, which handles those.
+   */
+  async answerPending(
+    inbox: { consumer: string; eventId: string },
+    id: string,
+    answer: { outcome: StockOutcome; rejection: StockRejection | null; to: OrderStatus },
+    eventOf: (order: OrderRecord) => CloudEvent,
+  ): Promise<boolean> {
+    const [row] = await this.dataSource.query<OrderRow[]>(`SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1 AND o.status = 'PENDING' AND o.stock_outcome IS NULL`, [id]);
+    if (!row) return false;
+    const order = toOrderRecord(row);
+    const event = outboxRow(eventOf({ ...order, status: answer.to, stockOutcome: answer.outcome, stockRejection: answer.rejection }));
+    const [result] = await this.dataSource.query<Array<{ changed: number }>>(
+      `WITH changed AS (
+         UPDATE orders SET stock_outcome = $2, stock_rejection = $3, status = $4, version = version + 1, updated_at = now()
+          WHERE id = $1 AND status = 'PENDING' AND stock_outcome IS NULL
+            AND NOT EXISTS (SELECT 1 FROM ${INBOX_TABLE} WHERE consumer = $5 AND event_id = $6)
+          RETURNING id),
+       recorded AS (
+         INSERT INTO ${INBOX_TABLE} (consumer, event_id) SELECT $5, $6 FROM changed ON CONFLICT DO NOTHING),
+       enqueued AS (
+         INSERT INTO ${OUTBOX_TABLE} (id, type, payload) SELECT $7, $8, $9 FROM changed)
+       SELECT count(*)::int AS changed FROM changed`,
+      [
+        id,
+        answer.outcome,
+        answer.rejection === null ? null : JSON.stringify(answer.rejection),
+        answer.to,
+        inbox.consumer,
+        inbox.eventId,
+        event.id,
+        event.type,
+        event.payload,
+      ],
+    );
+    if (result?.changed !== 1) return false;
+    wakeOutboxRelay(this.dataSource);
+    return true;
   }
 
   /** An event about the order without a status change (a cancellation announced late). */
