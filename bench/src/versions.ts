@@ -24,7 +24,8 @@ function packageVersion(name: string): string {
 export function versions(): Record<string, string> {
   // The services measured may be another checkout's (bench compare runs them with SERVICES_ROOT).
   const services = process.env['SERVICES_ROOT'] || root;
-  const dirty = run('git', ['-C', services, 'status', '--porcelain', '--untracked-files=no']);
+  // The bench's own results (latest.*) change with every run: they do not make the code dirty.
+  const dirty = run('git', ['-C', services, 'status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results']);
   return {
     commit: `${run('git', ['-C', services, 'rev-parse', '--short', 'HEAD'])}${dirty && dirty !== 'unknown' ? ' + uncommitted changes' : ''}`,
     tracing: process.env['TRACING'] === '0' ? 'off' : `on, ${process.env['OTEL_TRACES_SAMPLER'] ?? 'parentbased_always_on'}${process.env['OTEL_TRACES_SAMPLER_ARG'] ? ` ${process.env['OTEL_TRACES_SAMPLER_ARG']}` : ''}`,
