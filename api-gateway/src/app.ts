@@ -2,7 +2,7 @@ import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
-import { authErrors, authenticator, bearerToken, createHttpApp, ErrorCode, fetchService, problem, sendProblem, type ServiceKit } from '@oip/platform';
+import { authErrors, authenticator, bearerToken, createHttpApp, ErrorCode, fetchService, labelRoute, problem, sendProblem, type ServiceKit } from '@oip/platform';
 import { deadLettersRouter } from './admin/dead-letters.router';
 import type { Config } from './config';
 import { docsRouter } from './docs/docs.router';
@@ -44,6 +44,7 @@ export function buildApp(kit: ServiceKit, config: Config): Express {
   for (const service of upstreams) {
     const proxy = streamProxy({ name: service.name, picker, timeoutMs: config.UPSTREAM_TIMEOUT_MS, bodyLimitBytes: config.BODY_LIMIT_BYTES, logger: kit.logger });
     for (const prefix of service.prefixes) api.use(prefix, (req, res, next) => {
+      labelRoute(res, `${req.baseUrl}/*`);
       // Express strips the prefix from req.url; the service expects it.
       req.url = `${prefix}${req.url === '/' ? '' : req.url}`;
       proxy(req, res, next);

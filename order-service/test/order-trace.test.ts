@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { queueStats, testInfra, traceSpans, waitFor, type TraceSpan } from '@oip/testkit';
-import { Stack, type Account } from './support';
+import { randomUUID } from 'node:crypto';
+import { queueStats, testInfra, tracedServices, traceSpans, waitFor, type TraceSpan } from '@oip/testkit';
+import { Stack, type Account, type ServiceName } from './support';
 
 /**
  * One order, one trace: every service exports its spans to a real Jaeger, and the trace the
@@ -59,6 +60,11 @@ describe('Tracing one order across HTTP and RabbitMQ', () => {
       const parent = span.parentId ? byId.get(span.parentId) : undefined;
       if (parent) assert.ok(span.start >= parent.start, `${span.service} ${span.name} starts before its parent ${parent.service} ${parent.name}`);
     }
+    // A request's span is named after its route, never its URL.
+    const servers = trace.filter((span) => span.kind === 'server').map((span) => `${span.service} ${span.name}`);
+    assert.ok(servers.includes('api-gateway POST /api/orders/*'), `the gateway's request span is named after the route it proxies:\n${dump}`);
+    assert.ok(servers.includes('order-service POST /orders'), `order-service's request span is named after its route:\n${dump}`);
+    assert.ok(servers.includes('product-service GET /products/:id'), `product-service's request span is named after its route:\n${dump}`);
     // The broker hops, each consumer under its producer's publish.
     const hops: Array<[string, string, string]> = [
       ['order-service', 'inventory-service', 'order_created'],
@@ -124,3 +130,40 @@ describe('Tracing one order across HTTP and RabbitMQ', () => {
   });
 });
 
+
+/**
+ * The other half of sampling: a trace the gateway decides not to record stays unrecorded in every
+ * service it reaches. Each service here would record anything that arrives without a parent
+ * (always on), so a hop that loses the "not sampled" flag — or skips instrumentation without
+ * passing the context on — shows up as a service of this run in Jaeger.
+ */
+describe('Tracing an order the gateway does not sample', () => {
+  const run = randomUUID().slice(0, 8);
+  const SERVICES: ServiceName[] = ['user-service', 'product-service', 'inventory-service', 'order-service', 'notification-service', 'api-gateway'];
+  const overrides: Partial<Record<ServiceName, Record<string, string>>> = Object.fromEntries(
+    SERVICES.map((service) => [service, { OTEL_SERVICE_NAME: `${service}-unsampled-${run}`, OTEL_TRACES_SAMPLER: 'parentbased_always_on' }]),
+  );
+  overrides['api-gateway'] = { ...overrides['api-gateway'], OTEL_TRACES_SAMPLER: 'parentbased_always_off' };
+  const stack = new Stack(overrides, { OTEL_EXPORTER_OTLP_ENDPOINT: testInfra().jaeger.otlpEndpoint, OTEL_BSP_SCHEDULE_DELAY: '200' });
+  let customer: Account;
+
+  before(async () => {
+    await stack.start();
+    customer = await stack.customer();
+  });
+  after(() => stack.stop());
+
+  it('When an order the gateway does not sample runs its whole saga, then no service records any span of it', async () => {
+    const product = await stack.product(5);
+
+    const placed = await stack.placeOrder(customer.token, [{ productId: product.id, quantity: 1 }]);
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    await stack.settled(placed.body.id, ['CONFIRMED']);
+    await stack.waitForNotifications(customer, (items) => items.some((item) => item.orderId === placed.body.id && item.type === 'order_confirmed'));
+    // Batches of 200 ms: anything recorded has reached Jaeger after this.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+
+    const recorded = (await tracedServices()).filter((service) => service.endsWith(`-unsampled-${run}`));
+    assert.deepEqual(recorded, [], 'services that recorded spans of unsampled work');
+  });
+});

@@ -4,15 +4,17 @@ import { context, ROOT_CONTEXT, trace, TraceFlags, type Context } from '@opentel
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, ParentBasedSampler, AlwaysOnSampler, SimpleSpanProcessor, type Sampler } from '@opentelemetry/sdk-trace';
 import type { Connection } from 'mongoose';
+import type { Client } from 'pg';
 import { assertTestDatabaseName, testInfra } from '@oip/testkit';
 import { tracedModules } from '../src/telemetry/instrumentations';
 
 /**
- * The instrumentations as every service runs them, against a real MongoDB-wire server: a command
- * inside a sampled request is a span of that request; inside an unsampled one (nine in ten at 10 %
- * sampling) it builds no span at all — the sampler is not even asked.
+ * The instrumentations as every service runs them, against a real MongoDB-wire server and a real
+ * PostgreSQL: a command or query inside a sampled request is a span of that request; inside an
+ * unsampled one (nine in ten at 10 % sampling) it builds no span at all — the sampler is not even
+ * asked.
  */
-describe('Tracing MongoDB commands only inside sampled work', () => {
+describe('Tracing database commands only inside sampled work', () => {
   const exporter = new InMemorySpanExporter();
   const asked: string[] = [];
   const parentBased = new ParentBasedSampler({ root: new AlwaysOnSampler() });
@@ -25,26 +27,32 @@ describe('Tracing MongoDB commands only inside sampled work', () => {
   };
   const sdk = new NodeSDK({ sampler: counting, spanProcessors: [new SimpleSpanProcessor({ exporter })], instrumentations: tracedModules() });
   let db: Connection;
+  let pg: Client;
 
   before(async () => {
     sdk.start();
     // Loaded only now, so that the instrumentation patches the driver as the services' preload does.
     const { default: mongoose } = await import('mongoose');
     db = await mongoose.createConnection(testInfra().mongoUrl, { dbName: assertTestDatabaseName('platform_tracing_test'), retryWrites: false }).asPromise();
+    const { Client } = await import('pg');
+    pg = new Client({ ...testInfra().postgres, database: 'postgres' });
+    await pg.connect();
   });
 
   after(async () => {
     await db.dropDatabase();
     await db.close();
+    await pg.end();
     await sdk.shutdown();
   });
 
-  /** A request's span under `parent`, with one find inside it. */
+  /** A request's span under `parent`, with one MongoDB find and one PostgreSQL query inside it. */
   const requestWithFind = (parent: Context) =>
     context.with(parent, () =>
       trace.getTracer('test').startActiveSpan('request', async (span) => {
         try {
           await db.collection('things').findOne({ name: 'x' });
+          await pg.query('SELECT $1::int AS answer', [42]);
           return span.spanContext().spanId;
         } finally {
           span.end();
@@ -54,16 +62,20 @@ describe('Tracing MongoDB commands only inside sampled work', () => {
   const remoteParent = (traceFlags: TraceFlags) =>
     trace.setSpanContext(ROOT_CONTEXT, { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags, isRemote: true });
 
-  it('When a find runs inside a sampled request, then it is a span of that request', async () => {
+  it('When a find and a query run inside a sampled request, then each is a span of that request', async () => {
     exporter.reset();
     const requestSpanId = await requestWithFind(remoteParent(TraceFlags.SAMPLED));
 
+    const names = exporter.getFinishedSpans().map((span) => span.name).join(', ');
     const find = exporter.getFinishedSpans().find((span) => span.name === 'find things');
-    assert.ok(find, `spans: ${exporter.getFinishedSpans().map((span) => span.name).join(', ')}`);
+    const query = exporter.getFinishedSpans().find((span) => span.name.startsWith('pg.query'));
+    assert.ok(find, `spans: ${names}`);
+    assert.ok(query, `spans: ${names}`);
     assert.equal(find.parentSpanContext?.spanId, requestSpanId);
+    assert.equal(query.parentSpanContext?.spanId, requestSpanId);
   });
 
-  it('When a find runs inside an unsampled request, then no span is started for it', async () => {
+  it('When a find and a query run inside an unsampled request, then no span is started for either', async () => {
     asked.length = 0;
     exporter.reset();
     await requestWithFind(remoteParent(TraceFlags.NONE));

@@ -50,3 +50,11 @@ export async function traceSpans(traceId: string): Promise<TraceSpan[]> {
     };
   });
 }
+
+/** The services Jaeger has received at least one span from. */
+export async function tracedServices(): Promise<string[]> {
+  const response = await fetch(`${testInfra().jaeger.url}/api/services`);
+  if (!response.ok) throw new Error(`Jaeger answered ${response.status} for its services: ${await response.text()}`);
+  const body = (await response.json()) as { data?: string[] | null };
+  return body.data ?? [];
+}

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type RequestHandler, type Router } from 'express';
+import express, { type Express, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { HealthRegistry } from '../health';
 import type { Metrics } from '../metrics';
 import { runWithContext } from '../request-context';
-import { currentTraceIds } from '../telemetry/trace-context';
+import { currentTraceIds, requestSpanNamer } from '../telemetry/trace-context';
 import { ErrorCode, problem } from '../errors';
 import { metricsRefusal, type MetricsAccess } from './metrics-access';
 import { trustProxySetting } from './trusted-proxies';
@@ -30,6 +30,20 @@ export const requestId: RequestHandler = (req, res, next) => {
   runWithContext({ requestId: id }, next);
 };
 
+/**
+ * Names the route of a request that a mounted handler serves rather than an Express route (the
+ * gateway's proxy under `/api/orders`), for its metrics and its span: a pattern, never the raw URL.
+ */
+export function labelRoute(res: Response, pattern: string): void {
+  res.locals['route'] = pattern;
+}
+
+/** The route pattern that served the request: the matched Express route, or the handler's label. */
+function routeOf(req: Request, res: Response): string | undefined {
+  const path = (req.route as { path?: string } | undefined)?.path;
+  return path !== undefined ? `${req.baseUrl}${path}` : (res.locals['route'] as string | undefined);
+}
+
 /** The level of a finished request's access line; see accessLog. */
 export function accessLogLevel(statusCode: number, shed: boolean): 'debug' | 'warn' | 'error' {
   // A shed request is expected under overload (and counted in metrics): logging each at error
@@ -48,10 +62,12 @@ export function accessLogLevel(statusCode: number, shed: boolean): 'debug' | 'wa
 export function accessLog(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const started = performance.now();
+    const nameSpan = requestSpanNamer();
     const finished = (aborted: boolean) => {
       const seconds = (performance.now() - started) / 1000;
-      const route = (req.route as { path?: string } | undefined)?.path;
-      if (!aborted) metrics.httpDuration.observe({ method: req.method, route: route ? `${req.baseUrl}${route}` : 'unmatched', status: String(res.statusCode) }, seconds);
+      const route = routeOf(req, res);
+      if (route !== undefined) nameSpan?.(route);
+      if (!aborted) metrics.httpDuration.observe({ method: req.method, route: route ?? 'unmatched', status: String(res.statusCode) }, seconds);
       const url = req.originalUrl;
       if (url.startsWith('/health') || url === '/metrics') return;
       const level = aborted ? 'warn' : accessLogLevel(res.statusCode, res.locals['shed'] === true);

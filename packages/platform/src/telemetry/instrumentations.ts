@@ -1,20 +1,28 @@
 import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
-import type { Span } from '@opentelemetry/api';
+import { trace, type Span } from '@opentelemetry/api';
 import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
-import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 
-/** Probes and scrapes are not worth a trace each. */
-const OPERATIONAL = /^\/(health|metrics)(\/|$|\?)/;
+/**
+ * Probes, scrapes and the services' polls of user-service's keys and token revocations are not
+ * worth a trace each: every instance polls every few seconds, outside any request.
+ */
+const OPERATIONAL = /^\/(health|metrics|\.well-known)(\/|$|\?)/;
 
 /**
- * MongoDB commands traced only inside a span that records. The instrumentation's own
- * `requireParentSpan` also counts an unsampled parent, so with 10 % sampling nine orders in ten
- * still built each command's attributes for a span nobody keeps.
+ * Whether the work in progress is recorded. The instrumentations' own `requireParentSpan` also
+ * counts an unsampled parent, so with 10 % sampling nine requests in ten would still build each
+ * query's attributes, a span nobody keeps and its callbacks. A database span is a leaf (nothing
+ * it carries reaches another process), so under an unsampled parent it can be skipped whole; the
+ * spans that carry the trace onwards (http, fetch, amqplib) are kept, or the next service would
+ * start traces of its own for work the gateway decided not to sample.
  */
+const inRecordedWork = (): boolean => trace.getActiveSpan()?.isRecording() === true;
+
+/** MongoDB commands traced only inside a span that records. */
 function mongoDbInRecordedWork(): MongoDBInstrumentation {
   const instrumentation = new MongoDBInstrumentation({ requireParentSpan: true });
   // A private method, so replaced on this instance: the config has no hook for it.
@@ -23,11 +31,31 @@ function mongoDbInRecordedWork(): MongoDBInstrumentation {
   return instrumentation;
 }
 
+type Query = (this: unknown, ...args: unknown[]) => unknown;
+
+/** PostgreSQL queries traced only inside a span that records; a pool checkout never. */
+function pgInRecordedWork(): PgInstrumentation {
+  // A pool checkout is not a query: a span for it on every transaction doubles pg's spans.
+  const instrumentation = new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true });
+  // The private factory of the patch for Client.prototype.query, wrapped on this instance (no
+  // config hook decides per call): the traced query only inside recorded work, else pg's own.
+  const patches = instrumentation as unknown as { _getClientQueryPatch(): (original: Query) => Query };
+  const tracedQueryPatch = patches._getClientQueryPatch.bind(instrumentation);
+  patches._getClientQueryPatch = () => (original) => {
+    const traced = tracedQueryPatch()(original);
+    return function query(this: unknown, ...args: unknown[]) {
+      return (inRecordedWork() ? traced : original).apply(this, args);
+    };
+  };
+  return instrumentation;
+}
+
 /**
  * The instrumentations of every service, set up so that only requests and messages start traces,
- * with one span per request (http, named after the express route) and none per middleware or
- * NestJS handler: those cost CPU on every request, sampled or not, and add nothing an operator
- * reads in a trace that the request's span and its queries do not already say.
+ * with one span per request, named after its route by the platform's access log (see
+ * `nameRequestSpan`), and none per middleware or handler. Express's and NestJS's instrumentations
+ * are left out on purpose: they run code for every middleware layer of every request, sampled or
+ * not, to make spans an operator does not need next to the request's own span and its queries.
  */
 export function tracedModules(): NodeSDKConfiguration['instrumentations'] {
   return [
@@ -36,9 +64,7 @@ export function tracedModules(): NodeSDKConfiguration['instrumentations'] {
       requireParentforOutgoingSpans: true,
     }),
     new UndiciInstrumentation({ requireParentforSpans: true, ignoreRequestHook: (request) => OPERATIONAL.test(request.path) }),
-    new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] }),
-    // A pool checkout is not a query: a span for it on every transaction doubles pg's spans.
-    new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
+    pgInRecordedWork(),
     mongoDbInRecordedWork(),
     new AmqplibInstrumentation(),
   ];

@@ -1,7 +1,7 @@
 /**
  * OpenTelemetry tracing for a service process, loaded before anything else with
  * `node --require @oip/platform/telemetry dist/src/main.js`: the instrumentations patch http,
- * express, NestJS, pg, mongodb, amqplib and fetch (undici) as they are first required, so this must
+ * pg, mongodb, amqplib and fetch (undici) as they are first required, so this must
  * run before the service's own code loads them. Spans go over OTLP/HTTP to
  * OTEL_EXPORTER_OTLP_ENDPOINT; without it (or with OTEL_SDK_DISABLED=true) nothing is started and
  * the API stays a no-op. Sampling follows OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG

@@ -1,4 +1,5 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context } from '@opentelemetry/api';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 
 /**
  * The W3C trace context of the work in progress, through OpenTelemetry's API: without the SDK
@@ -49,4 +50,18 @@ export function clientSpan<T>(name: string, attributes: Attributes, work: () => 
       span.end();
     }
   });
+}
+
+/**
+ * Names the span of the HTTP request in progress after its route once the route is known (the
+ * http instrumentation reads it when the response closes: `POST /orders/:id/cancel`, and
+ * `http.route`), or undefined when the request is not recorded. The platform does this once per
+ * request instead of Express's instrumentation, which ran for every middleware layer.
+ */
+export function requestSpanNamer(): ((route: string) => void) | undefined {
+  const request = getRPCMetadata(context.active());
+  if (request?.type !== RPCType.HTTP || !request.span.isRecording()) return undefined;
+  return (route) => {
+    request.route = route;
+  };
 }
