@@ -40,7 +40,10 @@ export class DomainEventsTransport extends Server implements CustomTransportStra
       {
         ...this.options,
         handler: routeEvents(this.options.queue, (event) => {
-          const handler = this.getHandlerByPattern(event.type);
+          // Looked up as registered: our patterns are event types, plain strings. Nest's
+          // getHandlerByPattern first tries JSON.parse on the pattern, which throws (with a stack
+          // trace) for every message that is not JSON.
+          const handler = this.messageHandlers.get(event.type);
           return handler?.(event).then((result) => lastValueFrom(this.transformToObservable(result), { defaultValue: undefined }));
         }),
       },
