@@ -13,8 +13,8 @@ import { Stack, type Account, type ServiceName } from './support';
 const SAGA_SERVICES = ['api-gateway', 'inventory-service', 'notification-service', 'order-service', 'product-service'];
 
 describe('Tracing one order across HTTP and RabbitMQ', () => {
-  // order-service at info level, for its "event handled" lines.
-  const stack = new Stack({ 'order-service': { LOG_LEVEL: 'info' } }, { OTEL_EXPORTER_OTLP_ENDPOINT: testInfra().jaeger.otlpEndpoint, OTEL_BSP_SCHEDULE_DELAY: '200' });
+  // order-service at debug level, for its "event handled" lines.
+  const stack = new Stack({ 'order-service': { LOG_LEVEL: 'debug' } }, { OTEL_EXPORTER_OTLP_ENDPOINT: testInfra().jaeger.otlpEndpoint, OTEL_BSP_SCHEDULE_DELAY: '200' });
   let customer: Account;
 
   before(async () => {
