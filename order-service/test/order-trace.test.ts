@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
-import { queueStats, testInfra, tracedServices, traceSpans, waitFor, type TraceSpan } from '@oip/testkit';
+import { deterministicEventId } from '@oip/contracts';
+import { queueStats, testInfra, tracesOf, traceSpans, waitFor, type TraceSpan } from '@oip/testkit';
 import { Stack, type Account, type ServiceName } from './support';
 
 /**
@@ -133,15 +134,18 @@ describe('Tracing one order across HTTP and RabbitMQ', () => {
 
 /**
  * The other half of sampling: a trace the gateway decides not to record stays unrecorded in every
- * service it reaches. Each service here would record anything that arrives without a parent
- * (always on), so a hop that loses the "not sampled" flag — or skips instrumentation without
- * passing the context on — shows up as a service of this run in Jaeger.
+ * service it reaches. Each service here records anything that arrives without a parent (always on),
+ * so a hop that loses the "not sampled" flag — or skips instrumentation without passing the context
+ * on — leaves a trace of its own in Jaeger, found by the ids of this order's work (the order, its
+ * product, its events). Other traces these services record (messages earlier suites left behind,
+ * the pending-order sweeper's) name none of them.
  */
 describe('Tracing an order the gateway does not sample', () => {
   const run = randomUUID().slice(0, 8);
   const SERVICES: ServiceName[] = ['user-service', 'product-service', 'inventory-service', 'order-service', 'notification-service', 'api-gateway'];
+  const nameOf = (service: ServiceName) => `${service}-unsampled-${run}`;
   const overrides: Partial<Record<ServiceName, Record<string, string>>> = Object.fromEntries(
-    SERVICES.map((service) => [service, { OTEL_SERVICE_NAME: `${service}-unsampled-${run}`, OTEL_TRACES_SAMPLER: 'parentbased_always_on' }]),
+    SERVICES.map((service) => [service, { OTEL_SERVICE_NAME: nameOf(service), OTEL_TRACES_SAMPLER: 'parentbased_always_on' }]),
   );
   overrides['api-gateway'] = { ...overrides['api-gateway'], OTEL_TRACES_SAMPLER: 'parentbased_always_off' };
   const stack = new Stack(overrides, { OTEL_EXPORTER_OTLP_ENDPOINT: testInfra().jaeger.otlpEndpoint, OTEL_BSP_SCHEDULE_DELAY: '200' });
@@ -154,16 +158,35 @@ describe('Tracing an order the gateway does not sample', () => {
   after(() => stack.stop());
 
   it('When an order the gateway does not sample runs its whole saga, then no service records any span of it', async () => {
+    const since = Date.now();
     const product = await stack.product(5);
-
     const placed = await stack.placeOrder(customer.token, [{ productId: product.id, quantity: 1 }]);
     assert.equal(placed.status, 201, JSON.stringify(placed.body));
-    await stack.settled(placed.body.id, ['CONFIRMED']);
-    await stack.waitForNotifications(customer, (items) => items.some((item) => item.orderId === placed.body.id && item.type === 'order_confirmed'));
-    // Batches of 200 ms: anything recorded has reached Jaeger after this.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const orderId = placed.body.id;
+    const traceId = placed.headers.get('x-trace-id');
+    await stack.settled(orderId, ['CONFIRMED']);
+    await stack.waitForNotifications(customer, (items) => items.some((item) => item.orderId === orderId && item.type === 'order_confirmed'));
+    // A request without a parent is recorded by these services: proof that their spans reach
+    // Jaeger, so that "nothing of the order" below is not an export that never happens.
+    const probe = `probe-${run}`;
+    const isProbe = (trace: TraceSpan[]) => trace.some((span) => span.tags['user_agent.original'] === probe);
+    const direct = await fetch(`${stack.url('product-service')}/products/${product.id}`, { headers: { 'user-agent': probe } });
+    assert.equal(direct.status, 200);
+    await waitFor(async () => ((await tracesOf(nameOf('product-service'), since)).some(isProbe) ? true : undefined), 20_000, 250)
+      .catch(() => assert.fail('a parentless request to product-service was never recorded: the test cannot see what it looks for'));
+    // Batches of 200 ms: whatever the saga recorded has reached Jaeger by now.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
 
-    const recorded = (await tracedServices()).filter((service) => service.endsWith(`-unsampled-${run}`));
-    assert.deepEqual(recorded, [], 'services that recorded spans of unsampled work');
+    const ours = [orderId, product.id, ...['order_created', 'stock_reserved', 'order_confirmed'].map((type) => deterministicEventId(`${type}:${orderId}`))];
+    const recorded: string[] = [];
+    for (const service of SERVICES) {
+      for (const trace of await tracesOf(nameOf(service), since)) {
+        if (isProbe(trace)) continue;
+        const text = JSON.stringify(trace);
+        if (ours.some((id) => text.includes(id))) recorded.push(...trace.map((span) => `${span.service} ${span.kind} ${span.name}`));
+      }
+    }
+    assert.deepEqual(recorded, [], 'spans of the unsampled order');
+    assert.deepEqual(traceId ? await traceSpans(traceId) : [], [], 'the trace the gateway named holds nothing');
   });
 });

@@ -28,14 +28,7 @@ interface JaegerTrace {
   processes: Record<string, { serviceName: string }>;
 }
 
-/** The spans Jaeger holds for a trace so far (none when it has not heard of it yet). */
-export async function traceSpans(traceId: string): Promise<TraceSpan[]> {
-  const response = await fetch(`${testInfra().jaeger.url}/api/traces/${traceId}`);
-  if (response.status === 404) return [];
-  if (!response.ok) throw new Error(`Jaeger answered ${response.status} for trace ${traceId}: ${await response.text()}`);
-  const body = (await response.json()) as { data?: JaegerTrace[] };
-  const trace = body.data?.[0];
-  if (!trace) return [];
+function spansOf(trace: JaegerTrace): TraceSpan[] {
   return trace.spans.map((span) => {
     const tags = Object.fromEntries((span.tags ?? []).map((tag) => [tag.key, tag.value]));
     return {
@@ -51,10 +44,22 @@ export async function traceSpans(traceId: string): Promise<TraceSpan[]> {
   });
 }
 
-/** The services Jaeger has received at least one span from. */
-export async function tracedServices(): Promise<string[]> {
-  const response = await fetch(`${testInfra().jaeger.url}/api/services`);
-  if (!response.ok) throw new Error(`Jaeger answered ${response.status} for its services: ${await response.text()}`);
-  const body = (await response.json()) as { data?: string[] | null };
+async function jaeger(path: string): Promise<JaegerTrace[]> {
+  const response = await fetch(`${testInfra().jaeger.url}${path}`);
+  if (response.status === 404) return [];
+  if (!response.ok) throw new Error(`Jaeger answered ${response.status} for ${path}: ${await response.text()}`);
+  const body = (await response.json()) as { data?: JaegerTrace[] | null };
   return body.data ?? [];
+}
+
+/** The spans Jaeger holds for a trace so far (none when it has not heard of it yet). */
+export async function traceSpans(traceId: string): Promise<TraceSpan[]> {
+  const [trace] = await jaeger(`/api/traces/${traceId}`);
+  return trace ? spansOf(trace) : [];
+}
+
+/** The traces (each as its spans) in which `service` recorded a span since `sinceMs` (epoch milliseconds). */
+export async function tracesOf(service: string, sinceMs: number): Promise<TraceSpan[][]> {
+  const query = new URLSearchParams({ service, start: String(sinceMs * 1000), end: String((Date.now() + 60_000) * 1000), limit: '1000' });
+  return (await jaeger(`/api/traces?${query.toString()}`)).map(spansOf);
 }

@@ -78,7 +78,9 @@ export function accessLog(logger: Logger, metrics: Metrics): RequestHandler {
       );
     };
     res.on('finish', () => finished(false));
-    res.on('close', () => {
+    // First among 'close' listeners: the http instrumentation ends an aborted request's span in its
+    // own, registered before the request reached Express, and reads the route when it does.
+    res.prependListener('close', () => {
       if (!res.writableFinished) finished(true);
     });
     next();

@@ -53,7 +53,7 @@ function pgInRecordedWork(): PgInstrumentation {
 /**
  * The instrumentations of every service, set up so that only requests and messages start traces,
  * with one span per request, named after its route by the platform's access log (see
- * `nameRequestSpan`), and none per middleware or handler. Express's and NestJS's instrumentations
+ * `requestSpanNamer`), and none per middleware or handler. Express's and NestJS's instrumentations
  * are left out on purpose: they run code for every middleware layer of every request, sampled or
  * not, to make spans an operator does not need next to the request's own span and its queries.
  */
