@@ -1,4 +1,5 @@
-import type { Connection } from 'mongoose';
+import type { Connection, mongo } from 'mongoose';
+import { GroupCommit } from '../group-commit';
 import type { Idempotency } from '../messaging/consumer';
 import { EventInProgressError } from '../messaging/event-routing';
 import { isDuplicateKey } from './versioned-collection';
@@ -10,6 +11,8 @@ interface Marker {
   releasedAt?: Date;
 }
 
+/** How one claim of a batch ended: inserted, beaten by an existing claim, or failed on its own. */
+type InsertOutcome = 'inserted' | 'duplicate' | { failed: Error };
 
 /** Claims are never deleted; a read that finds none right after a duplicate-key insert is retried this often. */
 const MAX_CLAIM_ROUNDS = 5;
@@ -26,20 +29,28 @@ const MAX_CLAIM_ROUNDS = 5;
  *     the same chain and only one link is ever live. (Deleting a failed claim instead would let a
  *     retry start afresh at `<key>` while a taker of that claim still runs.) A taker re-reads the
  *     claims it took over before running the effect, in case a holder was only slow and finished.
- * The happy path is two round trips (insert the claim, stamp it). Handlers are still written as
- * keyed, re-runnable updates: a crash after the effect but before the stamp runs it again.
+ * The happy path is two writes (insert the claim, stamp it), and both are shared: claims and stamps
+ * of deliveries in flight at the same time go together, one unordered insert and one bulk write of
+ * single-document updates per round trip (GroupCommit), so under load a delivery pays a fraction of
+ * a round trip for each. Batching changes no outcome: the unordered insert answers each claim by its
+ * own index (a duplicate loses only that claim, as alone), and every stamp still names one claim by
+ * `_id` (not `$in`, which FerretDB answers with a scan of the whole collection). The consumer acks a
+ * delivery only after its own stamp is written. Handlers are still written as keyed, re-runnable
+ * updates: a crash after the effect but before the stamp runs it again.
  */
 export function mongoIdempotency(connection: Connection, leaseMs = 60_000): Idempotency {
   const markers = connection.collection<Marker>('processed_events');
+  const inserts = new GroupCommit<Marker, InsertOutcome>((batch) => insertEach(markers, batch));
+  const stamps = new GroupCommit<mongo.AnyBulkWriteOperation<Marker>>(async (batch) => {
+    await markers.bulkWrite(batch, { ordered: false });
+    return batch.map(() => undefined);
+  });
   const tryInsert = async (marker: Marker): Promise<boolean> => {
-    try {
-      await markers.insertOne(marker);
-      return true;
-    } catch (error) {
-      if (isDuplicateKey(error)) return false;
-      throw error;
-    }
+    const outcome = await inserts.add(marker);
+    if (typeof outcome === 'object') throw outcome.failed;
+    return outcome === 'inserted';
   };
+  const stamp = (id: string, update: mongo.UpdateFilter<Marker>) => stamps.add({ updateOne: { filter: { _id: id }, update } });
 
   /** The claim this delivery now holds, or `duplicate`; throws while another delivery holds it. */
   async function claim(id: string, eventId: string, takenOver: string[] = []): Promise<{ held: string } | 'duplicate'> {
@@ -48,7 +59,7 @@ export function mongoIdempotency(connection: Connection, leaseMs = 60_000): Idem
       if (await tryInsert({ _id: id, leaseUntil: new Date(now + leaseMs) })) {
         if (takenOver.length > 0 && (await markers.countDocuments({ _id: { $in: takenOver }, processedAt: { $exists: true } })) > 0) {
           // Done by a holder we took over from: this link is done too, for whoever walks the chain.
-          await markers.updateOne({ _id: id }, { $set: { processedAt: new Date() } });
+          await stamp(id, { $set: { processedAt: new Date() } });
           return 'duplicate';
         }
         return { held: id };
@@ -72,11 +83,32 @@ export function mongoIdempotency(connection: Connection, leaseMs = 60_000): Idem
         await effect();
       } catch (error) {
         // Release the claim so a retry can take it over and run the effect.
-        await markers.updateOne({ _id: held }, { $set: { releasedAt: new Date() } });
+        await stamp(held, { $set: { releasedAt: new Date() } });
         throw error;
       }
-      await markers.updateOne({ _id: held }, { $set: { processedAt: new Date() }, $unset: { leaseUntil: 1 } });
+      await stamp(held, { $set: { processedAt: new Date() }, $unset: { leaseUntil: 1 } });
       return 'processed';
     },
   };
+}
+
+/**
+ * One unordered insert for the batch, answered per document by the write errors' indexes (MongoDB
+ * and FerretDB report them alike): the others of the batch are inserted whatever befalls one.
+ */
+async function insertEach(collection: mongo.Collection<Marker>, batch: Marker[]): Promise<InsertOutcome[]> {
+  try {
+    await collection.insertMany(batch, { ordered: false });
+    return batch.map(() => 'inserted');
+  } catch (error) {
+    const writeErrors = (error as { writeErrors?: Array<{ index: number; code?: unknown; errmsg?: string }> }).writeErrors;
+    // No per-document answer (the connection failed, say): nobody knows what was inserted.
+    if (!writeErrors || writeErrors.length === 0) throw error;
+    const failures = new Map(writeErrors.map((writeError) => [writeError.index, writeError]));
+    return batch.map((marker, index): InsertOutcome => {
+      const failure = failures.get(index);
+      if (!failure) return 'inserted';
+      return isDuplicateKey(failure) ? 'duplicate' : { failed: new Error(`claim ${marker._id} not inserted: ${failure.errmsg}`, { cause: failure }) };
+    });
+  }
 }
