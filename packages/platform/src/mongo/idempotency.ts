@@ -47,20 +47,31 @@ const MAX_CLAIM_ROUNDS = 5;
 export function mongoIdempotency(connection: Connection, leaseMs = 60_000): Idempotency {
   const markers = connection.collection<Marker>('processed_events');
   const inserts = new GroupCommit<Marker, InsertOutcome>((batch) => insertEach(markers, batch));
-  const stamps = new GroupCommit<Stamp>((batch) => stampEach(markers, batch));
+  const stamps = new GroupCommit<Stamp, Error | undefined>((batch) => stampEach(markers, batch));
   const tryInsert = async (marker: Marker): Promise<boolean> => {
     const outcome = await inserts.add(marker);
     if (typeof outcome === 'object') throw outcome.failed;
     return outcome === 'inserted';
   };
-  const stamp = (id: string, update: mongo.UpdateFilter<Marker>) => stamps.add({ id, update });
+  const stamp = async (id: string, update: mongo.UpdateFilter<Marker>): Promise<void> => {
+    const failed = await stamps.add({ id, update });
+    if (failed) throw failed;
+  };
+
+  /** One lookup by `_id` per claim, not `$in` (a scan of the whole collection on FerretDB): a chain is short. */
+  async function anyProcessed(ids: string[]): Promise<boolean> {
+    for (const id of ids) {
+      if ((await markers.findOne({ _id: id }, { projection: { processedAt: 1 } }))?.processedAt) return true;
+    }
+    return false;
+  }
 
   /** The claim this delivery now holds, or `duplicate`; throws while another delivery holds it. */
   async function claim(id: string, eventId: string, takenOver: string[] = []): Promise<{ held: string } | 'duplicate'> {
     for (let round = 0; round < MAX_CLAIM_ROUNDS; round += 1) {
       const now = Date.now();
       if (await tryInsert({ _id: id, leaseUntil: new Date(now + leaseMs) })) {
-        if (takenOver.length > 0 && (await markers.countDocuments({ _id: { $in: takenOver }, processedAt: { $exists: true } })) > 0) {
+        if (await anyProcessed(takenOver)) {
           // Done by a holder we took over from: this link is done too, for whoever walks the chain.
           await stamp(id, { $set: { processedAt: new Date() } });
           return 'duplicate';
@@ -115,10 +126,7 @@ async function insertEach(collection: mongo.Collection<Marker>, batch: Marker[])
     await collection.insertMany(batch, { ordered: false });
     return batch.map(() => 'inserted');
   } catch (error) {
-    const writeErrors = (error as { writeErrors?: Array<{ index: number; code?: unknown; errmsg?: string }> }).writeErrors;
-    // No per-document answer (the connection failed, say): nobody knows what was inserted.
-    if (!writeErrors || writeErrors.length === 0) throw error;
-    const failures = new Map(writeErrors.map((writeError) => [writeError.index, writeError]));
+    const failures = writeErrorsByIndex(error);
     return batch.map((marker, index): InsertOutcome => {
       const failure = failures.get(index);
       if (!failure) return 'inserted';
@@ -127,10 +135,28 @@ async function insertEach(collection: mongo.Collection<Marker>, batch: Marker[])
   }
 }
 
-/** One bulk write of single-claim updates by `_id` (a batch of one as a plain update, cheaper alone). */
-async function stampEach(collection: mongo.Collection<Marker>, batch: Stamp[]): Promise<void[]> {
+/** One bulk write of single-claim updates by `_id`, answered per stamp (a batch of one as a plain update, cheaper alone). */
+async function stampEach(collection: mongo.Collection<Marker>, batch: Stamp[]): Promise<Array<Error | undefined>> {
   const [only] = batch;
-  if (only && batch.length === 1) await collection.updateOne({ _id: only.id }, only.update);
-  else await collection.bulkWrite(batch.map(({ id, update }) => ({ updateOne: { filter: { _id: id }, update } })), { ordered: false });
-  return batch.map(() => undefined);
+  if (only && batch.length === 1) {
+    await collection.updateOne({ _id: only.id }, only.update);
+    return [undefined];
+  }
+  try {
+    await collection.bulkWrite(batch.map(({ id, update }) => ({ updateOne: { filter: { _id: id }, update } })), { ordered: false });
+    return batch.map(() => undefined);
+  } catch (error) {
+    const failures = writeErrorsByIndex(error);
+    return batch.map(({ id }, index) => {
+      const failure = failures.get(index);
+      return failure && new Error(`claim ${id} not stamped: ${failure.errmsg}`, { cause: failure });
+    });
+  }
+}
+
+/** The per-document errors of an unordered bulk write that failed in part; rethrows one that failed as a whole (the connection, say). */
+function writeErrorsByIndex(error: unknown): Map<number, { code?: unknown; errmsg?: string }> {
+  const writeErrors = (error as { writeErrors?: Array<{ index: number; code?: unknown; errmsg?: string }> }).writeErrors;
+  if (!writeErrors || writeErrors.length === 0) throw error;
+  return new Map(writeErrors.map((writeError) => [writeError.index, writeError]));
 }
