@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import mongoose, { type Connection } from 'mongoose';
+import mongoose, { type Connection, type mongo } from 'mongoose';
 import { assertTestDatabaseName, testInfra } from '@oip/testkit';
 import { EventInProgressError } from '../src/messaging';
 import { mongoIdempotency } from '../src/mongo';
@@ -118,5 +118,93 @@ describe('mongoIdempotency against a real MongoDB-wire server', () => {
 
     assert.equal(runs, 1);
     assert.equal(outcomes.filter((outcome) => outcome.status === 'fulfilled' && outcome.value === 'processed').length, 1);
+  });
+});
+
+describe('mongoIdempotency under concurrent deliveries (claims and stamps share round trips)', () => {
+  let db: Connection;
+  /** Documents per insert and updates per update that reached processed_events: the batches on the wire. */
+  const batches: { inserts: number[]; updates: number[] } = { inserts: [], updates: [] };
+  const dbName = assertTestDatabaseName('platform_idempotency_batch_test');
+
+  before(async () => {
+    db = await mongoose.createConnection(testInfra().mongoUrl, { dbName, retryWrites: false, monitorCommands: true }).asPromise();
+    db.getClient().on('commandStarted', (started: mongo.CommandStartedEvent) => {
+      if (started.databaseName !== dbName) return;
+      if (started.commandName === 'insert' && started.command['insert'] === 'processed_events') batches.inserts.push((started.command['documents'] as unknown[]).length);
+      if (started.commandName === 'update' && started.command['update'] === 'processed_events') batches.updates.push((started.command['updates'] as unknown[]).length);
+    });
+  });
+
+  after(async () => {
+    await db.dropDatabase();
+    await db.close();
+  });
+
+  const observe = () => {
+    batches.inserts.length = 0;
+    batches.updates.length = 0;
+    return batches;
+  };
+
+  it('When many distinct events are delivered at once, then each effect runs once, in fewer round trips than deliveries', async () => {
+    const idempotency = mongoIdempotency(db);
+    const eventIds = Array.from({ length: 30 }, () => randomUUID());
+    const runs = new Map<string, number>();
+    const deliver = (eventId: string) =>
+      idempotency.run('c', eventId, async () => {
+        runs.set(eventId, (runs.get(eventId) ?? 0) + 1);
+      });
+    const observed = observe();
+
+    const outcomes = await Promise.all(eventIds.map(deliver));
+    const redelivered = await Promise.all(eventIds.map(deliver));
+
+    assert.deepEqual(new Set(outcomes), new Set(['processed']));
+    assert.deepEqual(new Set(redelivered), new Set(['duplicate']));
+    assert.deepEqual(eventIds.map((eventId) => runs.get(eventId)), eventIds.map(() => 1));
+    assert.ok(Math.max(...observed.inserts) > 1, `claims went one per round trip: ${observed.inserts.join(',')}`);
+    assert.ok(Math.max(...observed.updates) > 1, `stamps went one per round trip: ${observed.updates.join(',')}`);
+    assert.ok(observed.inserts.length < eventIds.length * 2 && observed.updates.length < eventIds.length);
+  });
+
+  it('When copies of fresh and of already processed events arrive together, then each event runs once and only the copies lose', async () => {
+    const idempotency = mongoIdempotency(db);
+    const processedBefore = Array.from({ length: 5 }, () => randomUUID());
+    const fresh = Array.from({ length: 10 }, () => randomUUID());
+    await Promise.all(processedBefore.map((eventId) => idempotency.run('c', eventId, async () => undefined)));
+    const runs = new Map<string, number>();
+    const deliveries = [...fresh, ...processedBefore].flatMap((eventId) => Array.from({ length: 3 }, () => eventId));
+    const observed = observe();
+
+    const outcomes = await Promise.allSettled(
+      deliveries.map((eventId) =>
+        idempotency.run('c', eventId, async () => {
+          runs.set(eventId, (runs.get(eventId) ?? 0) + 1);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }),
+      ),
+    );
+
+    const outcomesOf = (eventId: string) => outcomes.filter((_outcome, index) => deliveries[index] === eventId);
+    for (const eventId of fresh) {
+      const own = outcomesOf(eventId);
+      assert.equal(runs.get(eventId), 1);
+      assert.equal(own.filter((outcome) => outcome.status === 'fulfilled' && outcome.value === 'processed').length, 1);
+      // The others were told it was done, or to come back while it ran; nothing else.
+      for (const outcome of own) {
+        if (outcome.status === 'rejected') assert.ok(outcome.reason instanceof EventInProgressError, String(outcome.reason));
+      }
+    }
+    for (const eventId of processedBefore) {
+      assert.equal(runs.get(eventId), undefined);
+      assert.deepEqual(
+        outcomesOf(eventId).map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : 'rejected')),
+        ['duplicate', 'duplicate', 'duplicate'],
+      );
+    }
+    // The copies' claims met their originals in the same unordered inserts as the fresh claims.
+    assert.ok(Math.max(...observed.inserts) >= deliveries.length - 1, `claims: ${observed.inserts.join(',')}`);
+    assert.ok(Math.max(...observed.updates) > 1, `stamps: ${observed.updates.join(',')}`);
   });
 });
