@@ -56,9 +56,11 @@ export function buildApp(kit: ServiceKit, config: Config): Express {
     ...kit,
     metricsAccess,
     parseJson: false,
+    // The edge decides which requests are sampled, not a client's traceparent.
+    continueCallerTraces: false,
     before: [
       helmet({ contentSecurityPolicy: false }),
-      cors({ origin: config.CORS_ORIGINS, exposedHeaders: ['x-request-id'] }),
+      cors({ origin: config.CORS_ORIGINS, exposedHeaders: ['x-request-id', 'x-trace-id'] }),
       rateLimit({
         windowMs: 60_000,
         limit: config.RATE_LIMIT_PER_MINUTE,

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
-import { AppError, ErrorCode, isConnectionFailure, isRetryableMethod, problem, sendProblem, type InstancePicker, type Logger, type ServiceInstance } from '@oip/platform';
+import { AppError, ErrorCode, isConnectionFailure, isRetryableMethod, outgoingCall, problem, sendProblem, type InstancePicker, type Logger, type ServiceInstance } from '@oip/platform';
 import { endToEndHeaders, framingHeaders, refusal, requestFraming, responseHeaders, type Framing } from './framing';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -56,6 +56,8 @@ function forward(req: Request, res: Response, framing: Framing, instance: Servic
   headers['x-forwarded-for'] = req.ip ?? req.socket.remoteAddress ?? '';
   headers['x-forwarded-proto'] = req.protocol;
   headers['x-forwarded-host'] = req.headers.host ?? '';
+  // The request's trace goes on upstream (a client span of its own when the request is recorded).
+  const traced = outgoingCall(req.method, new URL(req.url, target), headers);
 
   const upstream = http.request({
     protocol: target.protocol,
@@ -90,6 +92,7 @@ function forward(req: Request, res: Response, framing: Framing, instance: Servic
   };
   res.on('close', abandon);
   upstream.on('response', (answer) => {
+    if (traced) answer.once('end', () => traced(answer.statusCode ?? 0));
     const eventStream = answer.headers['content-type']?.startsWith('text/event-stream') === true;
     // A server-sent event stream is quiet for as long as nothing happens: the idle timeout would
     // cut it. Its end is the client's to choose (or the service's).
@@ -102,6 +105,7 @@ function forward(req: Request, res: Response, framing: Framing, instance: Servic
   });
   upstream.on('timeout', () => upstream.destroy(Object.assign(new Error('upstream timeout'), { code: 'UPSTREAM_TIMEOUT' })));
   upstream.on('error', (error: NodeJS.ErrnoException) => {
+    traced?.(error);
     if (res.headersSent) {
       // A broken upstream mid-answer: cut the client off so it cannot take a partial body for a
       // whole one. An answer already complete (the 413 above) is left to flush.

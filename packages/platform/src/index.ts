@@ -13,6 +13,7 @@ export * from './auth/token-revocations';
 export * from './auth/revocation-feed';
 export * from './http/api-router';
 export * from './http/express-app';
+export * from './http/route-label';
 export * from './http/openapi';
 export * from './http/metrics-access';
 export * from './http/page-query';

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type Request, type RequestHandler, type Response, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { HealthRegistry } from '../health';
 import type { Metrics } from '../metrics';
 import { runWithContext } from '../request-context';
-import { currentTraceIds, requestSpanNamer } from '../telemetry/trace-context';
+import { currentTraceIds } from '../telemetry/trace-context';
+import { requestSpans, tracingConfigured } from '../telemetry/request-span';
+import { routeOf } from './route-label';
 import { ErrorCode, problem } from '../errors';
 import { metricsRefusal, type MetricsAccess } from './metrics-access';
 import { trustProxySetting } from './trusted-proxies';
@@ -30,20 +32,6 @@ export const requestId: RequestHandler = (req, res, next) => {
   runWithContext({ requestId: id }, next);
 };
 
-/**
- * Names the route of a request that a mounted handler serves rather than an Express route (the
- * gateway's proxy under `/api/orders`), for its metrics and its span: a pattern, never the raw URL.
- */
-export function labelRoute(res: Response, pattern: string): void {
-  res.locals['route'] = pattern;
-}
-
-/** The route pattern that served the request: the matched Express route, or the handler's label. */
-function routeOf(req: Request, res: Response): string | undefined {
-  const path = (req.route as { path?: string } | undefined)?.path;
-  return path !== undefined ? `${req.baseUrl}${path}` : (res.locals['route'] as string | undefined);
-}
-
 /** The level of a finished request's access line; see accessLog. */
 export function accessLogLevel(statusCode: number, shed: boolean): 'debug' | 'warn' | 'error' {
   // A shed request is expected under overload (and counted in metrics): logging each at error
@@ -62,11 +50,9 @@ export function accessLogLevel(statusCode: number, shed: boolean): 'debug' | 'wa
 export function accessLog(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const started = performance.now();
-    const nameSpan = requestSpanNamer();
     const finished = (aborted: boolean) => {
       const seconds = (performance.now() - started) / 1000;
       const route = routeOf(req, res);
-      if (route !== undefined) nameSpan?.(route);
       if (!aborted) metrics.httpDuration.observe({ method: req.method, route: route ?? 'unmatched', status: String(res.statusCode) }, seconds);
       const url = req.originalUrl;
       if (url.startsWith('/health') || url === '/metrics') return;
@@ -78,9 +64,7 @@ export function accessLog(logger: Logger, metrics: Metrics): RequestHandler {
       );
     };
     res.on('finish', () => finished(false));
-    // First among 'close' listeners: the http instrumentation ends an aborted request's span in its
-    // own, registered before the request reached Express, and reads the route when it does.
-    res.prependListener('close', () => {
+    res.on('close', () => {
       if (!res.writableFinished) finished(true);
     });
     next();
@@ -155,18 +139,29 @@ export interface HttpAppOptions {
   parseJson?: boolean;
   /** Middleware that must run before the service's routes (e.g. the gateway's security headers). */
   before?: RequestHandler[];
+  /** Continue the trace a caller names in `traceparent` (default); the public edge starts its own. */
+  continueCallerTraces?: boolean;
 }
 
 /**
- * What every HTTP process installs first, Express and NestJS services alike: request id, access
- * log, metrics, and the health and metrics endpoints.
+ * What every HTTP process installs first, Express and NestJS services alike: the request's span
+ * (when tracing is on), request id, access log, metrics, and the health and metrics endpoints.
  */
 export function installCommonMiddleware(
   app: Express,
-  options: { logger: Logger; health: HealthRegistry; metrics: Metrics; maxConcurrentRequests: number; metricsAccess?: MetricsAccess; trustedProxies?: readonly string[] },
+  options: {
+    logger: Logger;
+    health: HealthRegistry;
+    metrics: Metrics;
+    maxConcurrentRequests: number;
+    metricsAccess?: MetricsAccess;
+    trustedProxies?: readonly string[];
+    continueCallerTraces?: boolean;
+  },
 ): void {
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxySetting(options.trustedProxies ?? []));
+  if (tracingConfigured()) app.use(requestSpans({ continueCallerTraces: options.continueCallerTraces ?? true }));
   app.use(requestId);
   app.use(accessLog(options.logger, options.metrics));
   app.use(admissionControl(options.maxConcurrentRequests, options.metrics));

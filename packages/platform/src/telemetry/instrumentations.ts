@@ -1,23 +1,17 @@
 import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import { trace, type Span } from '@opentelemetry/api';
 import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-
-/**
- * Probes, scrapes and the services' polls of user-service's keys and token revocations are not
- * worth a trace each: every instance polls every few seconds, outside any request.
- */
-const OPERATIONAL = /^\/(health|metrics|\.well-known)(\/|$|\?)/;
+import { OPERATIONAL_PATH } from './request-span';
 
 /**
  * Whether the work in progress is recorded. The instrumentations' own `requireParentSpan` also
  * counts an unsampled parent, so with 10 % sampling nine requests in ten would still build each
  * query's attributes, a span nobody keeps and its callbacks. A database span is a leaf (nothing
  * it carries reaches another process), so under an unsampled parent it can be skipped whole; the
- * spans that carry the trace onwards (http, fetch, amqplib) are kept, or the next service would
+ * spans that carry the trace onwards (requests, fetch, amqplib) are kept, or the next service would
  * start traces of its own for work the gateway decided not to sample.
  */
 const inRecordedWork = (): boolean => trace.getActiveSpan()?.isRecording() === true;
@@ -51,19 +45,15 @@ function pgInRecordedWork(): PgInstrumentation {
 }
 
 /**
- * The instrumentations of every service, set up so that only requests and messages start traces,
- * with one span per request, named after its route by the platform's access log (see
- * `requestSpanNamer`), and none per middleware or handler. Express's and NestJS's instrumentations
- * are left out on purpose: they run code for every middleware layer of every request, sampled or
- * not, to make spans an operator does not need next to the request's own span and its queries.
+ * The instrumentations of every service, set up so that only requests and messages start traces.
+ * A request's one span is the platform's (`requestSpans`, which says why not OpenTelemetry's http
+ * instrumentation), with none per middleware or handler: Express's and NestJS's instrumentations
+ * are left out on purpose, since they run code for every middleware layer of every request,
+ * sampled or not, to make spans an operator does not need next to the request's own and its queries.
  */
 export function tracedModules(): NodeSDKConfiguration['instrumentations'] {
   return [
-    new HttpInstrumentation({
-      ignoreIncomingRequestHook: (request) => OPERATIONAL.test(request.url ?? ''),
-      requireParentforOutgoingSpans: true,
-    }),
-    new UndiciInstrumentation({ requireParentforSpans: true, ignoreRequestHook: (request) => OPERATIONAL.test(request.path) }),
+    new UndiciInstrumentation({ requireParentforSpans: true, ignoreRequestHook: (request) => OPERATIONAL_PATH.test(request.path) }),
     pgInRecordedWork(),
     mongoDbInRecordedWork(),
     new AmqplibInstrumentation(),

@@ -1,7 +1,8 @@
 /**
  * OpenTelemetry tracing for a service process, loaded before anything else with
- * `node --require @oip/platform/telemetry dist/src/main.js`: the instrumentations patch http,
- * pg, mongodb, amqplib and fetch (undici) as they are first required, so this must
+ * `node --require @oip/platform/telemetry dist/src/main.js`: the instrumentations patch pg,
+ * mongodb, amqplib and fetch (undici) as they are first required (HTTP requests get their spans
+ * from the platform's `requestSpans`), so this must
  * run before the service's own code loads them. Spans go over OTLP/HTTP to
  * OTEL_EXPORTER_OTLP_ENDPOINT; without it (or with OTEL_SDK_DISABLED=true) nothing is started and
  * the API stays a no-op. Sampling follows OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG
@@ -13,6 +14,7 @@
  * trace of their own, thousands of them an hour.
  */
 import path from 'node:path';
+import { tracingConfigured } from './request-span';
 
 function serviceName(): string {
   if (process.env['OTEL_SERVICE_NAME']) return process.env['OTEL_SERVICE_NAME'];
@@ -22,8 +24,7 @@ function serviceName(): string {
   return (dist > 0 ? parts[dist - 1] : undefined) ?? 'unknown-service';
 }
 
-const endpoint = process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] ?? process.env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'];
-if (endpoint && process.env['OTEL_SDK_DISABLED'] !== 'true') {
+if (tracingConfigured()) {
   // Traces only: metrics stay with Prometheus, logs on stdout.
   process.env['OTEL_METRICS_EXPORTER'] ??= 'none';
   process.env['OTEL_LOGS_EXPORTER'] ??= 'none';

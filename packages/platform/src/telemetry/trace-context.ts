@@ -1,5 +1,4 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context } from '@opentelemetry/api';
-import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 
 /**
  * The W3C trace context of the work in progress, through OpenTelemetry's API: without the SDK
@@ -53,15 +52,28 @@ export function clientSpan<T>(name: string, attributes: Attributes, work: () => 
 }
 
 /**
- * Names the span of the HTTP request in progress after its route once the route is known (the
- * http instrumentation reads it when the response closes: `POST /orders/:id/cancel`, and
- * `http.route`), or undefined when the request is not recorded. The platform does this once per
- * request instead of Express's instrumentation, which ran for every middleware layer.
+ * The trace context of an HTTP call that no instrumentation sees (the gateway's proxy streams
+ * through node:http; see request-span.ts), written into the call's `headers`. Inside recorded work
+ * the call is a client span of its own, and the answer is `done` with the status code or the
+ * failure; inside unrecorded work only the context travels, so the next service drops the trace
+ * too, and `done` is undefined.
  */
-export function requestSpanNamer(): ((route: string) => void) | undefined {
-  const request = getRPCMetadata(context.active());
-  if (request?.type !== RPCType.HTTP || !request.span.isRecording()) return undefined;
-  return (route) => {
-    request.route = route;
+export function outgoingCall(method: string, url: URL, headers: Record<string, unknown>): ((outcome: number | Error) => void) | undefined {
+  if (trace.getActiveSpan()?.isRecording() !== true) {
+    propagation.inject(context.active(), headers);
+    return undefined;
+  }
+  const span = trace.getTracer('@oip/platform').startSpan(method, {
+    kind: SpanKind.CLIENT,
+    attributes: { 'http.request.method': method, 'server.address': url.hostname, 'server.port': Number(url.port), 'url.full': url.href },
+  });
+  propagation.inject(trace.setSpan(context.active(), span), headers);
+  return (outcome) => {
+    if (outcome instanceof Error) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.message });
+    else {
+      span.setAttribute('http.response.status_code', outcome);
+      if (outcome >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    span.end();
   };
 }
