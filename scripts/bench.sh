@@ -64,36 +64,54 @@ measure_side() {
 # `compare <git revision>`: the revision's services (checked out once under .data/bench-base and
 # built; started by this checkout's scripts, on its infrastructure) and this working tree, interleaved for BENCH_ROUNDS rounds (default 2):
 # same machine, same minutes, so a change shows beside what it changed.
-# `tracing`: this tree with tracing off, at 100 % and at 10 % sampling, interleaved likewise.
-if [ "${1:-}" = "compare" ] || [ "${1:-}" = "tracing" ]; then
+if [ "${1:-}" = "compare" ]; then
   if ready; then echo "[bench] a stack is running at $gateway: stop it first (each side starts its own)" >&2; exit 1; fi
   scratch="$(mktemp -d)"
   run_number=0
   rounds="${BENCH_ROUNDS:-2}"
   bash "$ROOT/scripts/infra.sh" up
-  if [ "$1" = "compare" ]; then
-    revision="${2:?usage: npm run bench -- compare <git revision>}"
-    base="$ROOT/.data/bench-base"
-    [ -d "$base" ] || git -C "$ROOT" worktree add --detach "$base" "$revision"
-    git -C "$base" checkout --quiet --detach "$revision"
-    if [ ! "$base/node_modules/.package-lock.json" -nt "$base/package-lock.json" ]; then
-      (cd "$base" && npm ci --no-audit --no-fund --loglevel=error)
-    fi
-    (cd "$base" && node_modules/.bin/tsc -b && node_modules/.bin/vite build web --logLevel warn)
-    for ((round = 1; round <= rounds; round++)); do
-      SERVICES_ROOT="$base" start_stack; SERVICES_ROOT="$base" measure_side "base-$(git -C "$base" rev-parse --short HEAD)"; stop_stack
-      start_stack; measure_side "current"; stop_stack
-    done
-  else
-    for ((round = 1; round <= rounds; round++)); do
-      TRACING=0 start_stack; TRACING=0 measure_side "tracing-off"; stop_stack
-      TRACING=1 OTEL_TRACES_SAMPLER=parentbased_always_on start_stack
-      TRACING=1 OTEL_TRACES_SAMPLER=parentbased_always_on measure_side "tracing-100"; stop_stack
-      TRACING=1 OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1 start_stack
-      TRACING=1 OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1 measure_side "tracing-10"; stop_stack
-    done
+  revision="${2:?usage: npm run bench -- compare <git revision>}"
+  base="$ROOT/.data/bench-base"
+  [ -d "$base" ] || git -C "$ROOT" worktree add --detach "$base" "$revision"
+  git -C "$base" checkout --quiet --detach "$revision"
+  if [ ! "$base/node_modules/.package-lock.json" -nt "$base/package-lock.json" ]; then
+    (cd "$base" && npm ci --no-audit --no-fund --loglevel=error)
   fi
+  (cd "$base" && node_modules/.bin/tsc -b && node_modules/.bin/vite build web --logLevel warn)
+  for ((round = 1; round <= rounds; round++)); do
+    SERVICES_ROOT="$base" start_stack; SERVICES_ROOT="$base" measure_side "base-$(git -C "$base" rev-parse --short HEAD)"; stop_stack
+    start_stack; measure_side "current"; stop_stack
+  done
   node "$ROOT/bench/dist/src/compare.js" "$1" "$scratch"
+  rm -rf "$scratch"
+  exit 0
+fi
+
+# `tracing`: this tree with tracing off, at 100 % and at 10 % sampling, each on a stack of its own,
+# for BENCH_ROUNDS rounds (default 4), the order rotated every round; bench/src/tracing.ts says
+# what is measured and how the rounds are compared.
+if [ "${1:-}" = "tracing" ]; then
+  if ready; then echo "[bench] a stack is running at $gateway: stop it first (each configuration starts its own)" >&2; exit 1; fi
+  scratch="$(mktemp -d)"
+  rounds="${BENCH_ROUNDS:-4}"
+  bash "$ROOT/scripts/infra.sh" up
+  configurations=(off 100 10)
+  for ((round = 1; round <= rounds; round++)); do
+    for ((i = 0; i < 3; i++)); do
+      configuration="${configurations[$(((i + round - 1) % 3))]}"
+      case "$configuration" in
+        off) settings=(TRACING=0) ;;
+        100) settings=(TRACING=1 OTEL_TRACES_SAMPLER=parentbased_always_on) ;;
+        10) settings=(TRACING=1 OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1) ;;
+      esac
+      export "${settings[@]}"
+      start_stack
+      node "$ROOT/bench/dist/src/tracing.js" measure "$configuration" "$round" "$scratch"
+      stop_stack
+      unset TRACING OTEL_TRACES_SAMPLER OTEL_TRACES_SAMPLER_ARG
+    done
+  done
+  node "$ROOT/bench/dist/src/tracing.js" report "$scratch"
   rm -rf "$scratch"
   exit 0
 fi

@@ -135,3 +135,29 @@ export async function contention(admin: string, users: Array<{ token: string }>,
   const stockView = await call<{ onHand: number; reserved: number; available: number }>('GET', `${gatewayUrl}/api/inventory/${productId}`, undefined, admin);
   return { stock, buyers, confirmed: result.confirmed, rejected: result.rejected, stillPending: result.pending, exact: result.confirmed === stock, finalStock: stockView.body };
 }
+
+/**
+ * CPU per order at a fixed rate below what the machine carries (open loop), until the saga has
+ * answered every order and the queues are empty. In a closed loop the cost per order follows the
+ * rate the machine happened to reach (a faster run fills the outbox relays' and grouped writes'
+ * batches better); at a fixed rate both sides of a comparison batch alike, so what differs is
+ * what they do.
+ */
+export async function cpuPerOrderAtRate(admin: string, users: Array<{ token: string }>, ratePerSecond: number, durationMs: number): Promise<{ accepted: number; cpu: CpuCost }> {
+  const products = await Promise.all(Array.from({ length: 10 }, () => productWithStock(admin, 1_000_000)));
+  await waitForSagaIdle();
+  const { result: accepted, cpu } = await measureCpu(
+    async () => {
+      const statuses = await openLoop(
+        async (sequence) =>
+          (await call('POST', `${gatewayUrl}/api/orders`, { items: [{ productId: products[sequence % products.length], quantity: 1 }] }, users[sequence % users.length]?.token)).status,
+        { ratePerSecond, durationMs },
+      );
+      await waitForNoPending(admin, 120_000);
+      await waitForSagaIdle();
+      return statuses.filter((status) => status === 201).length;
+    },
+    (count) => count,
+  );
+  return { accepted, cpu };
+}

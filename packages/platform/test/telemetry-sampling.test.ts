@@ -3,18 +3,19 @@ import { after, before, describe, it } from 'node:test';
 import { context, ROOT_CONTEXT, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, ParentBasedSampler, AlwaysOnSampler, SimpleSpanProcessor, type Sampler } from '@opentelemetry/sdk-trace';
+import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import type { Connection } from 'mongoose';
 import type { Client } from 'pg';
 import { assertTestDatabaseName, testInfra } from '@oip/testkit';
 import { tracedModules } from '../src/telemetry/instrumentations';
 
 /**
- * The instrumentations as every service runs them, against a real MongoDB-wire server and a real
- * PostgreSQL: a command or query inside a sampled request is a span of that request; inside an
- * unsampled one (nine in ten at 10 % sampling) it builds no span at all — the sampler is not even
- * asked.
+ * The instrumentations as every service runs them, against a real MongoDB-wire server, a real
+ * PostgreSQL and a real RabbitMQ: a command, a query or a confirmed publish inside a sampled
+ * request is a span of that request; inside an unsampled one (nine in ten at 10 % sampling) it
+ * builds no span at all — the sampler is not even asked.
  */
-describe('Tracing database commands only inside sampled work', () => {
+describe('Tracing database commands and publishes only inside sampled work', () => {
   const exporter = new InMemorySpanExporter();
   const asked: string[] = [];
   const parentBased = new ParentBasedSampler({ root: new AlwaysOnSampler() });
@@ -28,6 +29,8 @@ describe('Tracing database commands only inside sampled work', () => {
   const sdk = new NodeSDK({ sampler: counting, spanProcessors: [new SimpleSpanProcessor({ exporter })], instrumentations: tracedModules() });
   let db: Connection;
   let pg: Client;
+  let broker: ChannelModel;
+  let channel: ConfirmChannel;
 
   before(async () => {
     sdk.start();
@@ -37,22 +40,31 @@ describe('Tracing database commands only inside sampled work', () => {
     const { Client } = await import('pg');
     pg = new Client({ ...testInfra().postgres, database: 'postgres' });
     await pg.connect();
+    const amqp = await import('amqplib');
+    broker = await amqp.connect(testInfra().rabbitmqUrl);
+    channel = await broker.createConfirmChannel();
   });
 
   after(async () => {
     await db.dropDatabase();
     await db.close();
     await pg.end();
+    await broker.close();
     await sdk.shutdown();
   });
 
-  /** A request's span under `parent`, with one MongoDB find and one PostgreSQL query inside it. */
+  /**
+   * A request's span under `parent`, with one MongoDB find, one PostgreSQL query and one confirmed
+   * publish (to the default exchange, for no queue: the broker confirms it all the same) inside it.
+   */
   const requestWithFind = (parent: Context) =>
     context.with(parent, () =>
       trace.getTracer('test').startActiveSpan('request', async (span) => {
         try {
           await db.collection('things').findOne({ name: 'x' });
           await pg.query('SELECT $1::int AS answer', [42]);
+          channel.publish('', 'telemetry-sampling-test-nowhere', Buffer.from('{}'));
+          await channel.waitForConfirms();
           return span.spanContext().spanId;
         } finally {
           span.end();
@@ -62,20 +74,36 @@ describe('Tracing database commands only inside sampled work', () => {
   const remoteParent = (traceFlags: TraceFlags) =>
     trace.setSpanContext(ROOT_CONTEXT, { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags, isRemote: true });
 
-  it('When a find and a query run inside a sampled request, then each is a span of that request', async () => {
+  it('When a find, a query and a publish run inside a sampled request, then each is a span of that request', async () => {
     exporter.reset();
     const requestSpanId = await requestWithFind(remoteParent(TraceFlags.SAMPLED));
 
     const names = exporter.getFinishedSpans().map((span) => span.name).join(', ');
     const find = exporter.getFinishedSpans().find((span) => span.name === 'find things');
     const query = exporter.getFinishedSpans().find((span) => span.name.startsWith('pg.query'));
+    const publish = exporter.getFinishedSpans().find((span) => span.name.startsWith('publish'));
     assert.ok(find, `spans: ${names}`);
     assert.ok(query, `spans: ${names}`);
+    assert.ok(publish, `spans: ${names}`);
     assert.equal(find.parentSpanContext?.spanId, requestSpanId);
     assert.equal(query.parentSpanContext?.spanId, requestSpanId);
+    assert.equal(publish.parentSpanContext?.spanId, requestSpanId);
   });
 
-  it('When a find and a query run inside an unsampled request, then no span is started for either', async () => {
+  it('When an event is published in the sampled trace its traceparent names, outside any request, then the publish is a span of that trace', async () => {
+    exporter.reset();
+    // As the outbox relays publish: in the context of the stored traceparent, a remote parent.
+    await context.with(remoteParent(TraceFlags.SAMPLED), async () => {
+      channel.publish('', 'telemetry-sampling-test-nowhere', Buffer.from('{}'));
+      await channel.waitForConfirms();
+    });
+
+    const publish = exporter.getFinishedSpans().find((span) => span.name.startsWith('publish'));
+    assert.ok(publish, `spans: ${exporter.getFinishedSpans().map((span) => span.name).join(', ')}`);
+    assert.equal(publish.parentSpanContext?.spanId, 'b7ad6b7169203331');
+  });
+
+  it('When a find, a query and a publish run inside an unsampled request, then no span is started for any', async () => {
     asked.length = 0;
     exporter.reset();
     await requestWithFind(remoteParent(TraceFlags.NONE));

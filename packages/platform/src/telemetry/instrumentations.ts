@@ -1,5 +1,5 @@
 import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
-import { trace, type Span } from '@opentelemetry/api';
+import { trace, TraceFlags, type Span } from '@opentelemetry/api';
 import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
 import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
@@ -16,6 +16,18 @@ import { OPERATIONAL_PATH } from './request-span';
  */
 const inRecordedWork = (): boolean => trace.getActiveSpan()?.isRecording() === true;
 
+/**
+ * Whether the work in progress belongs to a sampled trace, recorded here or not: the outbox relays
+ * publish an event in the context its `traceparent` names, a remote parent that records nothing
+ * itself but whose trace is kept.
+ */
+function inSampledTrace(): boolean {
+  const span = trace.getActiveSpan();
+  return span !== undefined && (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0;
+}
+
+type Patch = (this: unknown, ...args: unknown[]) => unknown;
+
 /** MongoDB commands traced only inside a span that records. */
 function mongoDbInRecordedWork(): MongoDBInstrumentation {
   const instrumentation = new MongoDBInstrumentation({ requireParentSpan: true });
@@ -25,7 +37,6 @@ function mongoDbInRecordedWork(): MongoDBInstrumentation {
   return instrumentation;
 }
 
-type Query = (this: unknown, ...args: unknown[]) => unknown;
 
 /** PostgreSQL queries traced only inside a span that records; a pool checkout never. */
 function pgInRecordedWork(): PgInstrumentation {
@@ -33,7 +44,7 @@ function pgInRecordedWork(): PgInstrumentation {
   const instrumentation = new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true });
   // The private factory of the patch for Client.prototype.query, wrapped on this instance (no
   // config hook decides per call): the traced query only inside recorded work, else pg's own.
-  const patches = instrumentation as unknown as { _getClientQueryPatch(): (original: Query) => Query };
+  const patches = instrumentation as unknown as { _getClientQueryPatch(): (original: Patch) => Patch };
   const tracedQueryPatch = patches._getClientQueryPatch.bind(instrumentation);
   patches._getClientQueryPatch = () => (original) => {
     const traced = tracedQueryPatch()(original);
@@ -41,6 +52,28 @@ function pgInRecordedWork(): PgInstrumentation {
       return (inRecordedWork() ? traced : original).apply(this, args);
     };
   };
+  return instrumentation;
+}
+
+/**
+ * Messages traced as they are consumed, and published with a span only in a sampled trace. An
+ * unsampled publish still carries its trace's "not sampled" decision: the platform's publisher
+ * writes the `traceparent` header itself, which the next service's consumer span continues.
+ */
+function amqplibPublishInRecordedWork(): AmqplibInstrumentation {
+  const instrumentation = new AmqplibInstrumentation();
+  // The private factories of the patches for Channel#publish and ConfirmChannel#publish, wrapped on
+  // this instance as pg's query is: a confirmed publish calls the plain one, so both are.
+  const patches = instrumentation as unknown as Record<'getPublishPatch' | 'getConfirmedPublishPatch', (version: string, original: Patch) => Patch>;
+  for (const name of ['getPublishPatch', 'getConfirmedPublishPatch'] as const) {
+    const tracedPatch = patches[name].bind(instrumentation);
+    patches[name] = (version, original) => {
+      const traced = tracedPatch(version, original);
+      return function publish(this: unknown, ...args: unknown[]) {
+        return (inSampledTrace() ? traced : original).apply(this, args);
+      };
+    };
+  }
   return instrumentation;
 }
 
@@ -56,6 +89,6 @@ export function tracedModules(): NodeSDKConfiguration['instrumentations'] {
     new UndiciInstrumentation({ requireParentforSpans: true, ignoreRequestHook: (request) => OPERATIONAL_PATH.test(request.path) }),
     pgInRecordedWork(),
     mongoDbInRecordedWork(),
-    new AmqplibInstrumentation(),
+    amqplibPublishInRecordedWork(),
   ];
 }
