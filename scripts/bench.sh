@@ -95,14 +95,14 @@ if [ "${1:-}" = "tracing" ]; then
   scratch="$(mktemp -d)"
   rounds="${BENCH_ROUNDS:-4}"
   bash "$ROOT/scripts/infra.sh" up
-  configurations=(off 100 10)
+  configurations=(off sampled-100 sampled-10)
   for ((round = 1; round <= rounds; round++)); do
     for ((i = 0; i < 3; i++)); do
       configuration="${configurations[$(((i + round - 1) % 3))]}"
       case "$configuration" in
         off) settings=(TRACING=0) ;;
-        100) settings=(TRACING=1 OTEL_TRACES_SAMPLER=parentbased_always_on) ;;
-        10) settings=(TRACING=1 OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1) ;;
+        sampled-100) settings=(TRACING=1 OTEL_TRACES_SAMPLER=parentbased_always_on) ;;
+        sampled-10) settings=(TRACING=1 OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1) ;;
       esac
       export "${settings[@]}"
       start_stack

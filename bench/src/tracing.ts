@@ -17,6 +17,7 @@ import { versions } from './versions';
  * (`cpuPerOrderAtRate`) is the steadier one: what each configuration makes every process do.
  */
 interface TracingRun {
+  at: string;
   label: string;
   round: number;
   versions: Record<string, string>;
@@ -37,6 +38,7 @@ async function measure(label: string, round: number, scratch: string): Promise<v
   console.log(`[bench] ${label}, round ${round}: ${rate} orders/s`);
   const fixed = await cpuPerOrderAtRate(admin, users, rate, seconds);
   const run: TracingRun = {
+    at: new Date().toISOString(),
     label,
     round,
     versions: versions(),
@@ -68,8 +70,9 @@ function perProgram(cost: CpuCost): Record<string, number> {
 function report(scratch: string): void {
   const runs = readdirSync(scratch)
     .filter((name) => name.endsWith('.json'))
-    .map((name) => JSON.parse(readFileSync(path.join(scratch, name), 'utf8')) as TracingRun);
-  const labels = [...new Set(runs.map((run) => run.label))];
+    .map((name) => JSON.parse(readFileSync(path.join(scratch, name), 'utf8')) as TracingRun)
+    .sort((a, b) => a.at.localeCompare(b.at));
+  const labels = ['off', ...new Set(runs.map((run) => run.label).filter((label) => label !== 'off'))];
   const traced = labels.filter((label) => label !== 'off');
   const rounds = [...new Set(runs.map((run) => run.round))].sort((a, b) => a - b);
   const runOf = (label: string, round: number) => runs.find((run) => run.label === label && run.round === round);
@@ -107,7 +110,7 @@ function report(scratch: string): void {
   const markdown = `# Bench tracing — ${at}
 
 ${rounds.length} rounds, each running ${labels.join(', ')} on a stack started for it, the order rotated
-every round (${runs.map((run) => `${run.round}:${run.label}`).join(', ')}); commit ${runs[0]?.versions['commit'] ?? '?'}.
+every round (in order: ${runs.map((run) => `${run.round}:${run.label}`).join(', ')}); commit ${runs[0]?.versions['commit'] ?? '?'}.
 Closed loop: 32 clients for ${seconds / 1000} s. Fixed rate: ${rate} orders/s for ${seconds / 1000} s, CPU until the saga is idle.
 Traced columns: the median, then the median and each round's change against the same round's "off" run.
 

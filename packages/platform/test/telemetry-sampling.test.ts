@@ -8,6 +8,7 @@ import type { Connection } from 'mongoose';
 import type { Client } from 'pg';
 import { assertTestDatabaseName, testInfra } from '@oip/testkit';
 import { tracedModules } from '../src/telemetry/instrumentations';
+import { clientSpan } from '../src/telemetry/trace-context';
 
 /**
  * The instrumentations as every service runs them, against a real MongoDB-wire server, a real
@@ -54,8 +55,9 @@ describe('Tracing database commands and publishes only inside sampled work', () 
   });
 
   /**
-   * A request's span under `parent`, with one MongoDB find, one PostgreSQL query and one confirmed
-   * publish (to the default exchange, for no queue: the broker confirms it all the same) inside it.
+   * A request's span under `parent`, with one MongoDB find, one PostgreSQL query, one confirmed
+   * publish (to the default exchange, for no queue: the broker confirms it all the same) and one
+   * call of the platform's own `clientSpan` (as notification-service sends mail) inside it.
    */
   const requestWithFind = (parent: Context) =>
     context.with(parent, () =>
@@ -65,6 +67,7 @@ describe('Tracing database commands and publishes only inside sampled work', () 
           await pg.query('SELECT $1::int AS answer', [42]);
           channel.publish('', 'telemetry-sampling-test-nowhere', Buffer.from('{}'));
           await channel.waitForConfirms();
+          await clientSpan('smtp send', {}, () => Promise.resolve());
           return span.spanContext().spanId;
         } finally {
           span.end();
@@ -74,7 +77,7 @@ describe('Tracing database commands and publishes only inside sampled work', () 
   const remoteParent = (traceFlags: TraceFlags) =>
     trace.setSpanContext(ROOT_CONTEXT, { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags, isRemote: true });
 
-  it('When a find, a query and a publish run inside a sampled request, then each is a span of that request', async () => {
+  it('When a find, a query, a publish and a mail run inside a sampled request, then each is a span of that request', async () => {
     exporter.reset();
     const requestSpanId = await requestWithFind(remoteParent(TraceFlags.SAMPLED));
 
@@ -82,12 +85,12 @@ describe('Tracing database commands and publishes only inside sampled work', () 
     const find = exporter.getFinishedSpans().find((span) => span.name === 'find things');
     const query = exporter.getFinishedSpans().find((span) => span.name.startsWith('pg.query'));
     const publish = exporter.getFinishedSpans().find((span) => span.name.startsWith('publish'));
+    const smtp = exporter.getFinishedSpans().find((span) => span.name === 'smtp send');
     assert.ok(find, `spans: ${names}`);
     assert.ok(query, `spans: ${names}`);
     assert.ok(publish, `spans: ${names}`);
-    assert.equal(find.parentSpanContext?.spanId, requestSpanId);
-    assert.equal(query.parentSpanContext?.spanId, requestSpanId);
-    assert.equal(publish.parentSpanContext?.spanId, requestSpanId);
+    assert.ok(smtp, `spans: ${names}`);
+    for (const span of [find, query, publish, smtp]) assert.equal(span.parentSpanContext?.spanId, requestSpanId, span.name);
   });
 
   it('When an event is published in the sampled trace its traceparent names, outside any request, then the publish is a span of that trace', async () => {
@@ -103,7 +106,7 @@ describe('Tracing database commands and publishes only inside sampled work', () 
     assert.equal(publish.parentSpanContext?.spanId, 'b7ad6b7169203331');
   });
 
-  it('When a find, a query and a publish run inside an unsampled request, then no span is started for any', async () => {
+  it('When a find, a query, a publish and a mail run inside an unsampled request, then no span is started for any', async () => {
     asked.length = 0;
     exporter.reset();
     await requestWithFind(remoteParent(TraceFlags.NONE));

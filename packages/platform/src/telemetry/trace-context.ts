@@ -36,9 +36,11 @@ export function currentTraceIds(): { trace_id: string; span_id: string } | undef
 
 /**
  * `work` as a client span of its own, for a call no instrumentation sees (SMTP through
- * nodemailer's pooled sockets); a failure marks the span as an error and is rethrown.
+ * nodemailer's pooled sockets); a failure marks the span as an error and is rethrown. Outside
+ * recorded work it is only `work`: such a call is a leaf, and nothing of it travels on.
  */
 export function clientSpan<T>(name: string, attributes: Attributes, work: () => Promise<T>): Promise<T> {
+  if (trace.getActiveSpan()?.isRecording() !== true) return work();
   return trace.getTracer('@oip/platform').startActiveSpan(name, { kind: SpanKind.CLIENT, attributes }, async (span) => {
     try {
       return await work();
