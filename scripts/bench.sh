@@ -4,7 +4,7 @@
 # the load comes from one address — and stops it afterwards.
 # `npm run bench -- discovery`: the gateway's overhead with DISCOVERY=static, =etcd, and etcd with
 # two product-service instances, each on a stack of its own started for it (none may be running).
-# `npm run bench -- compare <revision>` and `npm run bench -- tracing`: see below.
+# `npm run bench -- compare <revision>`, `-- tracing` and `-- profile`: see below.
 set -euo pipefail
 source "$(dirname "$0")/lib/node.sh"
 ensure_dependencies
@@ -113,6 +113,21 @@ if [ "${1:-}" = "tracing" ]; then
   done
   node "$ROOT/bench/dist/src/tracing.js" report "$scratch"
   rm -rf "$scratch"
+  exit 0
+fi
+
+# `profile`: one stack whose services write CPU profiles, orders at BENCH_TRACING_RATE for
+# BENCH_SECONDS, then each service's CPU by package (bench/src/profile.ts). Tracing as the caller's
+# environment says (TRACING, OTEL_TRACES_SAMPLER…), as for npm start.
+if [ "${1:-}" = "profile" ]; then
+  if ready; then echo "[bench] a stack is running at $gateway: stop it first (this one must write profiles)" >&2; exit 1; fi
+  profiles="$ROOT/.data/profiles/$(date -u +%Y%m%dT%H%M%SZ)"
+  mkdir -p "$profiles"
+  bash "$ROOT/scripts/infra.sh" up
+  SERVICE_NODE_OPTIONS="${SERVICE_NODE_OPTIONS:-} --cpu-prof --cpu-prof-dir=$profiles" start_stack
+  node "$ROOT/bench/dist/src/profile.js" load "$profiles"
+  stop_stack
+  node "$ROOT/bench/dist/src/profile.js" report "$profiles"
   exit 0
 fi
 
