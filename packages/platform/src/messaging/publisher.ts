@@ -116,8 +116,9 @@ export class EventPublisher {
   }
 
   private publishOnce(channel: ConfirmChannel, event: AnyCloudEvent, content: Buffer): Promise<void> {
-    // W3C `traceparent` for consumers of any kind (the amqplib instrumentation, when tracing is on,
-    // replaces it with its publish span's, a child of the same trace).
+    // W3C `traceparent` for consumers of any kind (in a sampled trace the amqplib instrumentation
+    // replaces it with its publish span's, a child of the same trace; in an unsampled one this
+    // header alone carries the decision on).
     const headers: Record<string, string> = event.correlationid ? { correlationid: event.correlationid } : {};
     propagation.inject(context.active(), headers);
     if (event.traceparent) headers['traceparent'] ??= event.traceparent;

@@ -85,10 +85,16 @@ function amqplibPublishInRecordedWork(): AmqplibInstrumentation {
  * sampled or not, to make spans an operator does not need next to the request's own and its queries.
  */
 export function tracedModules(): NodeSDKConfiguration['instrumentations'] {
-  return [
-    new UndiciInstrumentation({ requireParentforSpans: true, ignoreRequestHook: (request) => OPERATIONAL_PATH.test(request.path) }),
-    pgInRecordedWork(),
-    mongoDbInRecordedWork(),
-    amqplibPublishInRecordedWork(),
-  ];
+  // An instrumentation patches its module as soon as it is constructed: one that is turned off
+  // (OTEL_NODE_DISABLED_INSTRUMENTATIONS, OpenTelemetry's name for it) is never constructed.
+  const disabled = new Set((process.env['OTEL_NODE_DISABLED_INSTRUMENTATIONS'] ?? '').split(',').map((name) => name.trim()));
+  const all: Record<string, () => NonNullable<NodeSDKConfiguration['instrumentations']>[number]> = {
+    undici: () => new UndiciInstrumentation({ requireParentforSpans: true, ignoreRequestHook: (request) => OPERATIONAL_PATH.test(request.path) }),
+    pg: pgInRecordedWork,
+    mongodb: mongoDbInRecordedWork,
+    amqplib: amqplibPublishInRecordedWork,
+  };
+  return Object.entries(all)
+    .filter(([name]) => !disabled.has(name))
+    .map(([, make]) => make());
 }
