@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { context, ROOT_CONTEXT, trace, TraceFlags, type Context } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, ParentBasedSampler, AlwaysOnSampler, SimpleSpanProcessor, type Sampler } from '@opentelemetry/sdk-trace';
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
@@ -104,6 +104,36 @@ describe('Tracing database commands and publishes only inside sampled work', () 
     const publish = exporter.getFinishedSpans().find((span) => span.name.startsWith('publish'));
     assert.ok(publish, `spans: ${exporter.getFinishedSpans().map((span) => span.name).join(', ')}`);
     assert.equal(publish.parentSpanContext?.spanId, 'b7ad6b7169203331');
+  });
+
+  it('When a message of a sampled and one of an unsampled trace are consumed, then only the first is a span, and each handler runs in its trace', async () => {
+    const { queue } = await channel.assertQueue('', { exclusive: true });
+    const sampled = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const unsampled = '5bf92f3577b34da6a3ce929d0e0e4736';
+    const seen: Array<{ traceId: string | undefined; recording: boolean }> = [];
+    const handled = new Promise<void>((resolve) => {
+      void channel.consume(queue, (message) => {
+        const span = trace.getActiveSpan();
+        seen.push({ traceId: span?.spanContext().traceId, recording: span?.isRecording() === true });
+        if (message) channel.ack(message);
+        if (seen.length === 2) resolve();
+      });
+    });
+    exporter.reset();
+    asked.length = 0;
+    // Published outside any trace: the headers are the test's own.
+    channel.publish('', queue, Buffer.from('{}'), { headers: { traceparent: `00-${sampled}-b7ad6b7169203331-01` } });
+    channel.publish('', queue, Buffer.from('{}'), { headers: { traceparent: `00-${unsampled}-b7ad6b7169203331-00` } });
+    await channel.waitForConfirms();
+    await handled;
+
+    assert.deepEqual(seen, [
+      { traceId: sampled, recording: true },
+      { traceId: unsampled, recording: false },
+    ]);
+    assert.deepEqual(asked, [`${queue} process`], 'only the sampled message asked the sampler');
+    const consumed = exporter.getFinishedSpans().filter((span) => span.kind === SpanKind.CONSUMER);
+    assert.deepEqual(consumed.map((span) => span.spanContext().traceId), [sampled]);
   });
 
   it('When a find, a query, a publish and a mail run inside an unsampled request, then no span is started for any', async () => {

@@ -1,5 +1,5 @@
 import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
-import { trace, TraceFlags, type Span } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
 import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
@@ -28,15 +28,31 @@ function inSampledTrace(): boolean {
 
 type Patch = (this: unknown, ...args: unknown[]) => unknown;
 
-/** MongoDB commands traced only inside a span that records. */
+/**
+ * MongoDB commands traced only inside a span that records. Outside one, a command runs the
+ * driver's own code, not the instrumentation's patch (which would still read the command, wrap its
+ * promise and count it); and sessions are not counted at all: the count is an OpenTelemetry
+ * metric, and this platform's metrics are Prometheus'.
+ */
 function mongoDbInRecordedWork(): MongoDBInstrumentation {
   const instrumentation = new MongoDBInstrumentation({ requireParentSpan: true });
-  // A private method, so replaced on this instance: the config has no hook for it.
-  const skipping = instrumentation as unknown as { _checkSkipInstrumentation(current: Span | undefined): boolean };
-  skipping._checkSkipInstrumentation = (current) => current === undefined || !current.isRecording();
+  // Private factories of the patches, replaced on this instance: the config has no hook for them.
+  const patches = instrumentation as unknown as Record<'_getV4PatchCommandPromise' | '_getV4AcquireCommand' | '_getV4ReleaseCommand', () => (original: Patch) => Patch>;
+  const tracedCommandPatch = patches._getV4PatchCommandPromise.bind(instrumentation);
+  patches._getV4PatchCommandPromise = () => (original) => {
+    const traced = tracedCommandPatch()(original);
+    return function command(this: unknown, ...args: unknown[]) {
+      return (inRecordedWork() ? traced : original).apply(this, args);
+    };
+  };
+  const untouched = () => (original: Patch) =>
+    function session(this: unknown, ...args: unknown[]) {
+      return original.apply(this, args);
+    };
+  patches._getV4AcquireCommand = untouched;
+  patches._getV4ReleaseCommand = untouched;
   return instrumentation;
 }
-
 
 /** PostgreSQL queries traced only inside a span that records; a pool checkout never. */
 function pgInRecordedWork(): PgInstrumentation {
@@ -55,16 +71,24 @@ function pgInRecordedWork(): PgInstrumentation {
   return instrumentation;
 }
 
+/** Whether a message's `traceparent` header names a trace that is not sampled. */
+function unsampledMessage(message: unknown): boolean {
+  const header = (message as { properties?: { headers?: Record<string, unknown> } } | null)?.properties?.headers?.['traceparent'];
+  return typeof header === 'string' && (Number.parseInt(header.slice(-2), 16) & TraceFlags.SAMPLED) === 0;
+}
+
 /**
- * Messages traced as they are consumed, and published with a span only in a sampled trace. An
- * unsampled publish still carries its trace's "not sampled" decision: the platform's publisher
- * writes the `traceparent` header itself, which the next service's consumer span continues.
+ * Messages traced only in a sampled trace. An unsampled message is handed to its consumer in the
+ * context its `traceparent` header names, and nothing more (no span, no bookkeeping until its ack);
+ * an unsampled publish still carries the decision on, in the `traceparent` header the platform's
+ * publisher writes itself.
  */
-function amqplibPublishInRecordedWork(): AmqplibInstrumentation {
+function amqplibInSampledTraces(): AmqplibInstrumentation {
   const instrumentation = new AmqplibInstrumentation();
-  // The private factories of the patches for Channel#publish and ConfirmChannel#publish, wrapped on
-  // this instance as pg's query is: a confirmed publish calls the plain one, so both are.
-  const patches = instrumentation as unknown as Record<'getPublishPatch' | 'getConfirmedPublishPatch', (version: string, original: Patch) => Patch>;
+  // The private factories of the patches for Channel#publish, ConfirmChannel#publish and
+  // Channel#consume, wrapped on this instance as pg's query is. A confirmed publish calls the
+  // plain one, so both are.
+  const patches = instrumentation as unknown as Record<'getPublishPatch' | 'getConfirmedPublishPatch' | 'getConsumePatch', (version: string, original: Patch) => Patch>;
   for (const name of ['getPublishPatch', 'getConfirmedPublishPatch'] as const) {
     const tracedPatch = patches[name].bind(instrumentation);
     patches[name] = (version, original) => {
@@ -74,6 +98,23 @@ function amqplibPublishInRecordedWork(): AmqplibInstrumentation {
       };
     };
   }
+  const tracedConsumePatch = patches.getConsumePatch.bind(instrumentation);
+  patches.getConsumePatch = (version, original) =>
+    function consume(this: unknown, queue: unknown, onMessage: unknown, ...rest: unknown[]) {
+      // The instrumentation's own handler for the message, taken from its patch run against a
+      // stand-in for consume; the broker gets a handler that picks one per message.
+      let traced = onMessage as Patch;
+      tracedConsumePatch(version, (_queue, wrapped) => {
+        traced = wrapped as Patch;
+      }).call(this, queue, onMessage, ...rest);
+      const plain = onMessage as Patch;
+      const handler = function (this: unknown, message: unknown) {
+        if (!unsampledMessage(message)) return traced.call(this, message);
+        const headers = (message as { properties: { headers: Record<string, unknown> } }).properties.headers;
+        return context.with(propagation.extract(ROOT_CONTEXT, headers), () => plain.call(this, message));
+      };
+      return original.call(this, queue, handler, ...rest);
+    };
   return instrumentation;
 }
 
@@ -92,7 +133,7 @@ export function tracedModules(): NodeSDKConfiguration['instrumentations'] {
     undici: () => new UndiciInstrumentation({ requireParentforSpans: true, ignoreRequestHook: (request) => OPERATIONAL_PATH.test(request.path) }),
     pg: pgInRecordedWork,
     mongodb: mongoDbInRecordedWork,
-    amqplib: amqplibPublishInRecordedWork,
+    amqplib: amqplibInSampledTraces,
   };
   return Object.entries(all)
     .filter(([name]) => !disabled.has(name))
