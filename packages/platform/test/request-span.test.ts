@@ -4,7 +4,8 @@ import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { AlwaysOnSampler, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor, type ReadableSpan, type Sampler } from '@opentelemetry/sdk-trace';
+import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { countingSampler } from './counting-sampler';
 import express from 'express';
 import pino from 'pino';
 import { waitFor } from '@oip/testkit';
@@ -21,15 +22,7 @@ import { outgoingCall } from '../src/telemetry/trace-context';
 describe('A span per HTTP request', () => {
   const exporter = new InMemorySpanExporter();
   const asked: string[] = [];
-  const parentBased = new ParentBasedSampler({ root: new AlwaysOnSampler() });
-  const counting: Sampler = {
-    shouldSample: (...args) => {
-      asked.push(args[2]);
-      return parentBased.shouldSample(...args);
-    },
-    toString: () => 'counting parent-based',
-  };
-  const sdk = new NodeSDK({ sampler: counting, spanProcessors: [new SimpleSpanProcessor({ exporter })], instrumentations: [] });
+  const sdk = new NodeSDK({ sampler: countingSampler(asked), spanProcessors: [new SimpleSpanProcessor({ exporter })], instrumentations: [] });
   const servers: Server[] = [];
   let inner: string;
   let edge: string;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { context, ROOT_CONTEXT, SpanKind, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { InMemorySpanExporter, ParentBasedSampler, AlwaysOnSampler, SimpleSpanProcessor, type Sampler } from '@opentelemetry/sdk-trace';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
+import { countingSampler } from './counting-sampler';
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import type { Connection } from 'mongoose';
 import type { Client } from 'pg';
@@ -19,15 +20,7 @@ import { clientSpan } from '../src/telemetry/trace-context';
 describe('Tracing database commands and publishes only inside sampled work', () => {
   const exporter = new InMemorySpanExporter();
   const asked: string[] = [];
-  const parentBased = new ParentBasedSampler({ root: new AlwaysOnSampler() });
-  const counting: Sampler = {
-    shouldSample: (...args) => {
-      asked.push(args[2]);
-      return parentBased.shouldSample(...args);
-    },
-    toString: () => 'counting parent-based',
-  };
-  const sdk = new NodeSDK({ sampler: counting, spanProcessors: [new SimpleSpanProcessor({ exporter })], instrumentations: tracedModules() });
+  const sdk = new NodeSDK({ sampler: countingSampler(asked), spanProcessors: [new SimpleSpanProcessor({ exporter })], instrumentations: tracedModules() });
   let db: Connection;
   let pg: Client;
   let broker: ChannelModel;

@@ -149,15 +149,7 @@ export interface HttpAppOptions {
  */
 export function installCommonMiddleware(
   app: Express,
-  options: {
-    logger: Logger;
-    health: HealthRegistry;
-    metrics: Metrics;
-    maxConcurrentRequests: number;
-    metricsAccess?: MetricsAccess;
-    trustedProxies?: readonly string[];
-    continueCallerTraces?: boolean;
-  },
+  options: Omit<HttpAppOptions, 'routes' | 'bodyLimit' | 'parseJson' | 'before'>,
 ): void {
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxySetting(options.trustedProxies ?? []));
