@@ -147,6 +147,16 @@ describe('api-gateway proxy', () => {
     assert.match(String(seen?.headers['x-forwarded-for']), /^(::ffff:)?127\.0\.0\.1$/);
   });
 
+  it("When a client sends a trace context, then the upstream does not see the client's", async () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const answer = await request('GET', `${api}/users/echo`, { token: issuer.user(), headers: { traceparent, tracestate: 'client=1', baggage: 'user=someone' } });
+
+    assert.equal(answer.status, 200);
+    assert.notEqual(seen?.headers['traceparent'], traceparent);
+    assert.equal(seen?.headers['tracestate'], undefined);
+    assert.equal(seen?.headers['baggage'], undefined);
+  });
+
   it('When a protected route is called without a valid token, then 401 and the upstream never sees it', async () => {
     seen = undefined;
 

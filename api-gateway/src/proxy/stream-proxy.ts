@@ -5,6 +5,9 @@ import { endToEndHeaders, framingHeaders, refusal, requestFraming, responseHeade
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
+/** A client's W3C trace context and baggage: the gateway starts every trace itself (see app.ts). */
+const CLIENT_TRACE_CONTEXT = ['traceparent', 'tracestate', 'baggage'];
+
 export interface ProxyOptions {
   /** The service name, resolved to one of its instances for every request. */
   name: string;
@@ -56,6 +59,7 @@ function forward(req: Request, res: Response, framing: Framing, instance: Servic
   headers['x-forwarded-for'] = req.ip ?? req.socket.remoteAddress ?? '';
   headers['x-forwarded-proto'] = req.protocol;
   headers['x-forwarded-host'] = req.headers.host ?? '';
+  for (const name of CLIENT_TRACE_CONTEXT) delete headers[name];
   // The request's trace goes on upstream (a client span of its own when the request is recorded).
   const traced = outgoingCall(req.method, new URL(req.url, target), headers);
 
@@ -92,7 +96,8 @@ function forward(req: Request, res: Response, framing: Framing, instance: Servic
   };
   res.on('close', abandon);
   upstream.on('response', (answer) => {
-    if (traced) answer.once('end', () => traced(answer.statusCode ?? 0));
+    // 'close' also comes when the answer is cut off, which 'end' does not.
+    if (traced) answer.once('close', () => traced(answer.statusCode ?? 0));
     const eventStream = answer.headers['content-type']?.startsWith('text/event-stream') === true;
     // A server-sent event stream is quiet for as long as nothing happens: the idle timeout would
     // cut it. Its end is the client's to choose (or the service's).

@@ -71,6 +71,8 @@ export function outgoingCall(method: string, url: URL, headers: Record<string, u
   });
   propagation.inject(trace.setSpan(context.active(), span), headers);
   return (outcome) => {
+    // Once: a call can fail after its answer began.
+    if (!span.isRecording()) return;
     if (outcome instanceof Error) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.message });
     else {
       span.setAttribute('http.response.status_code', outcome);
