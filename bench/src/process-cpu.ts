@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
+import { statementsPerUnit, statementTotals, type StatementTotals } from './pg-statements';
 import { services } from './stack';
 
 const root = path.resolve(__dirname, '../../..');
@@ -80,17 +81,28 @@ export interface CpuCost {
   total: number;
   /** Our service processes only (the rest is databases, broker, SMTP, trace and metric stores). */
   services: number;
+  /** PostgreSQL's statements (round trips) and their time per unit, per database; FerretDB's included. */
+  postgres?: StatementTotals;
 }
 
 export async function measureCpu<T>(work: () => Promise<T>, units: (result: T) => number): Promise<{ result: T; cpu: CpuCost }> {
+  // The statements' own query is outside the CPU window on both sides.
+  const statementsBefore = await statementTotals();
   const before = processCpu();
   const result = await work();
   const count = units(result);
   const perProcess = cpuPerRequest(before, processCpu(), count);
+  const statementsAfter = statementsBefore && (await statementTotals());
   const sum = (entries: Array<[string, number]>) => Math.round(entries.reduce((total, [, ms]) => total + ms, 0) * 1000) / 1000;
   return {
     result,
-    cpu: { units: count, perProcess, total: sum(Object.entries(perProcess)), services: sum(Object.entries(perProcess).filter(([label]) => label.includes('#'))) },
+    cpu: {
+      units: count,
+      perProcess,
+      total: sum(Object.entries(perProcess)),
+      services: sum(Object.entries(perProcess).filter(([label]) => label.includes('#'))),
+      ...(statementsBefore && statementsAfter ? { postgres: statementsPerUnit(statementsBefore, statementsAfter, count) } : {}),
+    },
   };
 }
 

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gatewayOverhead } from './gateway-overhead';
+import { statementLines } from './pg-statements';
 import { cpuLines, type CpuCost } from './process-cpu';
 import { contention, orderThroughput, timeToConfirmed } from './orders';
 import { adminToken, assertStackReady, freshUsers, serviceRss, services, waitForSagaIdle } from './stack';
@@ -112,6 +113,13 @@ Prometheus by program):
 - direct read: ${cpuLines(o.direct.cpu)}
 - gateway read: ${cpuLines(o.gateway.cpu)}
 - order, whole saga: ${cpuLines(t.cpuPerOrder)}
+
+PostgreSQL statements (round trips) per unit and their execution time, per database (FerretDB's
+are the MongoDB side: each command is one or more, each write in a transaction of its own):
+
+- direct read: ${statementLines(o.direct.cpu.postgres)}
+- gateway read: ${statementLines(o.gateway.cpu.postgres)}
+- order, whole saga: ${statementLines(t.cpuPerOrder.postgres)}
 
 | service | RSS idle (MiB) | RSS peak (MiB) | target |
 |---|---|---|---|

@@ -72,6 +72,8 @@ max_connections = 200
 fsync = off
 synchronous_commit = off
 full_page_writes = off
+# Statement counts and times per database, for the bench's round trips per order and per read.
+shared_preload_libraries = 'pg_stat_statements'
 EOF
   chown postgres:postgres "$PGDATA/infra.conf"
   # After a crash (kill -9), postmaster.pid names a process that init has not reaped yet; postgres
@@ -108,6 +110,9 @@ SELECT format('ALTER ROLE %I WITH LOGIN NOSUPERUSER CREATEDB PASSWORD %L', :'use
 SELECT format('CREATE DATABASE %I OWNER %I', d, :'user')
   FROM unnest(string_to_array(:'dbs', ',')) AS d
  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = d) \gexec
+-- The bench reads every database's statements (as the application role) from the postgres database.
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
+SELECT format('GRANT pg_read_all_stats TO %I', :'user') \gexec
 SQL
     fail_with_log postgres "$LOGS/postgres.log" "creating role/databases failed"
   # FerretDB's lookups only use indexes with this (see the file): an event trigger, so superuser.
