@@ -137,4 +137,18 @@ describe('Tracing database commands and publishes only inside sampled work', () 
     assert.deepEqual(asked, ['request'], 'only the request itself asked the sampler');
     assert.deepEqual(exporter.getFinishedSpans(), []);
   });
+
+  it('When a pool hands out and takes back a connection, then nothing of OpenTelemetry listens to it', async () => {
+    const { Pool } = await import('pg');
+    const pool = new Pool({ ...testInfra().postgres, database: 'postgres', max: 1 });
+    try {
+      // Inside a request (its span unsampled, as nine in ten are at 10 %): the instrumentation
+      // leaves a pool alone outside any span.
+      await context.with(remoteParent(TraceFlags.NONE), () => pool.query('SELECT 1'));
+
+      assert.deepEqual(['connect', 'acquire', 'release', 'remove'].map((event) => pool.listenerCount(event)), [0, 0, 0, 0]);
+    } finally {
+      await pool.end();
+    }
+  });
 });

@@ -54,7 +54,7 @@ function mongoDbInRecordedWork(): MongoDBInstrumentation {
   return instrumentation;
 }
 
-/** PostgreSQL queries traced only inside a span that records; a pool checkout never. */
+/** PostgreSQL queries traced only inside a span that records; a pool checkout never, nor counted. */
 function pgInRecordedWork(): PgInstrumentation {
   // A pool checkout is not a query: a span for it on every transaction doubles pg's spans.
   const instrumentation = new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true });
@@ -68,6 +68,9 @@ function pgInRecordedWork(): PgInstrumentation {
       return (inRecordedWork() ? traced : original).apply(this, args);
     };
   };
+  // Nor are a pool's connections counted, on its every checkout and return: the counts are
+  // OpenTelemetry metrics, and this platform's metrics are Prometheus' (as for MongoDB's sessions).
+  (instrumentation as unknown as { _setPoolConnectEventListeners(pool: unknown): void })._setPoolConnectEventListeners = () => undefined;
   return instrumentation;
 }
 
