@@ -4,7 +4,7 @@
 # the load comes from one address — and stops it afterwards.
 # `npm run bench -- discovery`: the gateway's overhead with DISCOVERY=static, =etcd, and etcd with
 # two product-service instances, each on a stack of its own started for it (none may be running).
-# `npm run bench -- compare <revision>`, `-- tracing` and `-- profile`: see below.
+# `npm run bench -- compare <revision>`, `-- tracing`, `-- tracing-pair` and `-- profile`: see below.
 set -euo pipefail
 source "$(dirname "$0")/lib/node.sh"
 ensure_dependencies
@@ -113,6 +113,37 @@ if [ "${1:-}" = "tracing" ]; then
   done
   node "$ROOT/bench/dist/src/tracing.js" report "$scratch"
   rm -rf "$scratch"
+  exit 0
+fi
+
+# `tracing-pair`: a stack without tracing and, beside it, three more product-service instances —
+# untraced, 10 % and 100 % sampled — read in turns under one load (bench/src/tracing-pair.ts):
+# what tracing costs a request, without the drift between whole-stack runs.
+if [ "${1:-}" = "tracing-pair" ]; then
+  if ready; then echo "[bench] a stack is running at $gateway: stop it first (this one runs untraced)" >&2; exit 1; fi
+  bash "$ROOT/scripts/infra.sh" up
+  eval "$(bash "$ROOT/scripts/infra.sh" env)"
+  TRACING=0 start_stack
+  extra_pids=()
+  stop_extra() { for pid in "${extra_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait "${extra_pids[@]}" 2>/dev/null || true; stop_stack; }
+  trap stop_extra EXIT
+  instances=()
+  jaeger="http://127.0.0.1:${JAEGER_OTLP_HTTP_PORT:-4318}"
+  launch_product() {
+    local label="$1" port="$2"; shift 2
+    (cd "$ROOT/product-service" && NODE_ENV=production NODE_OPTIONS="${SERVICE_NODE_OPTIONS:-}" exec env -u OTEL_EXPORTER_OTLP_ENDPOINT PRODUCT_SERVICE_PORT="$port" "$@" \
+      node --require @oip/platform/telemetry dist/src/main.js) >>"$ROOT/.data/logs/bench-pair-$label.log" 2>&1 &
+    extra_pids+=("$!")
+    instances+=("$label=$port=$!")
+  }
+  launch_product off "${BENCH_PAIR_PORT:-3102}"
+  launch_product sampled-10 "$((${BENCH_PAIR_PORT:-3102} + 1))" OTEL_EXPORTER_OTLP_ENDPOINT="$jaeger" OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1
+  launch_product sampled-100 "$((${BENCH_PAIR_PORT:-3102} + 2))" OTEL_EXPORTER_OTLP_ENDPOINT="$jaeger" OTEL_TRACES_SAMPLER=parentbased_always_on
+  for argument in "${instances[@]}"; do
+    port="$(cut -d= -f2 <<<"$argument")"
+    for _ in $(seq 1 60); do node -e "fetch('http://127.0.0.1:$port/health/ready').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))" && break; sleep 1; done
+  done
+  node "$ROOT/bench/dist/src/tracing-pair.js" "${instances[@]}"
   exit 0
 fi
 
