@@ -224,7 +224,8 @@ export class Stack {
     try {
       await waitFor(
         async () => {
-          const answer = await fetch(`${this.url(service)}/health/ready`).catch(() => undefined);
+          // Each probe bounded: an answer that hangs is no answer, and the next probe asks again.
+          const answer = await fetch(`${this.url(service)}/health/ready`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
           if (answer) last = `${answer.status} ${await answer.text()}`;
           return answer?.ok ? true : undefined;
         },
@@ -232,8 +233,11 @@ export class Stack {
         200,
       );
     } catch (error) {
-      // Which check stayed down is what a reader of a failed run needs first.
-      throw new Error(`${service} not ready within ${timeoutMs} ms; last readiness: ${last}`, { cause: error });
+      // Which check stayed down is what a reader of a failed run needs first; a process that is
+      // gone says so, with the end of what it wrote.
+      const instance = this.processes.get(service);
+      const exit = instance ? await Promise.race([instance.exited.then((code) => `exited with ${String(code)}`), new Promise<string>((resolve) => setTimeout(() => resolve('running'), 0))]) : 'not started';
+      throw new Error(`${service} not ready within ${timeoutMs} ms; last readiness: ${last}; process ${exit}; its output ends:\n${instance?.output().slice(-3_000) ?? ''}`, { cause: error });
     }
   }
 

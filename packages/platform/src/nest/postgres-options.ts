@@ -1,3 +1,4 @@
+import { Client, type ClientConfig } from 'pg';
 import { env } from '../config';
 
 /**
@@ -19,6 +20,21 @@ export interface PostgresConfig {
   POSTGRES_PASSWORD: string;
 }
 
+/**
+ * A pool's connection that cannot crash its process. pg emits a connection's failure (say, the
+ * server terminating it on a restart: 57P01) as an 'error' event, and an 'error' nobody listens
+ * to ends the process. The pool listens while a connection is idle, TypeORM while it holds one;
+ * a connection TypeORM has just handed back after a failure has neither, and the server's
+ * termination notice arrived there: order-service exited mid-test on a PostgreSQL restart. Both
+ * still hear every error; this listener only keeps the last one from being fatal.
+ */
+export class PoolClient extends Client {
+  constructor(config?: string | ClientConfig) {
+    super(config);
+    this.on('error', () => undefined);
+  }
+}
+
 export function postgresOptions(config: PostgresConfig, database: string, applicationName: string) {
   return {
     type: 'postgres' as const,
@@ -37,6 +53,6 @@ export function postgresOptions(config: PostgresConfig, database: string, applic
     installExtensions: false,
     uuidExtension: 'pgcrypto' as const,
     // Bounded pool and a connect timeout, so a database outage fails checks fast instead of hanging.
-    extra: { max: 10, connectionTimeoutMillis: 3000 },
+    extra: { max: 10, connectionTimeoutMillis: 3000, Client: PoolClient },
   };
 }
