@@ -4,7 +4,7 @@
 # the load comes from one address — and stops it afterwards.
 # `npm run bench -- discovery`: the gateway's overhead with DISCOVERY=static, =etcd, and etcd with
 # two product-service instances, each on a stack of its own started for it (none may be running).
-# `npm run bench -- compare <revision>`, `-- tracing`, `-- tracing-pair` and `-- profile`: see below.
+# `npm run bench -- compare <revision>`, `-- tracing`, `-- tracing-pair`, `-- tracing-saga` and `-- profile`: see below.
 set -euo pipefail
 source "$(dirname "$0")/lib/node.sh"
 ensure_dependencies
@@ -144,6 +144,24 @@ if [ "${1:-}" = "tracing-pair" ]; then
     for _ in $(seq 1 60); do node -e "fetch('http://127.0.0.1:$port/health/ready').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))" && break; sleep 1; done
   done
   node "$ROOT/bench/dist/src/tracing-pair.js" "${instances[@]}"
+  exit 0
+fi
+
+# `tracing-saga`: what tracing costs a whole order, sampled or not (bench/src/tracing-saga.ts): an
+# untraced stack, a traced one on which the bench decides each order's sampling, an untraced one.
+if [ "${1:-}" = "tracing-saga" ]; then
+  if ready; then echo "[bench] a stack is running at $gateway: stop it first (each side starts its own)" >&2; exit 1; fi
+  scratch="$(mktemp -d)"
+  bash "$ROOT/scripts/infra.sh" up
+  for stack in untraced traced untraced; do
+    if [ "$stack" = traced ]; then export TRACING=1 OTEL_TRACES_SAMPLER=parentbased_always_on; else export TRACING=0; fi
+    start_stack
+    node "$ROOT/bench/dist/src/tracing-saga.js" measure "$stack" "$scratch"
+    stop_stack
+    unset TRACING OTEL_TRACES_SAMPLER
+  done
+  node "$ROOT/bench/dist/src/tracing-saga.js" report "$scratch"
+  rm -rf "$scratch"
   exit 0
 fi
 
