@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gatewayOverhead } from './gateway-overhead';
 import { statementLines } from './pg-statements';
-import { cpuLines, type CpuCost } from './process-cpu';
+import { cpuLines, measureCpu, type CpuCost } from './process-cpu';
 import { contention, orderThroughput, timeToConfirmed } from './orders';
 import { adminToken, assertStackReady, freshUsers, serviceRss, services, waitForSagaIdle } from './stack';
 import { versions } from './versions';
@@ -15,6 +15,7 @@ import { versions } from './versions';
 const seconds = Number(process.env['BENCH_SECONDS'] ?? '10') * 1000;
 /** A rate below what the saga sustains on our 2 cores, to show its latency when not overloaded. */
 const sustainedRate = Number(process.env['BENCH_SUSTAINED_RATE'] ?? '25');
+const idleSeconds = Number(process.env['BENCH_IDLE_SECONDS'] ?? '10');
 
 async function main(): Promise<void> {
   await assertStackReady();
@@ -42,6 +43,11 @@ async function main(): Promise<void> {
   console.log('[bench] contention');
   const contended = await contention(admin, users, 10, 200);
   clearInterval(sampler);
+  await waitForSagaIdle();
+  // What the stack costs with nothing asked of it (heartbeats, polls, timers), per second: it is
+  // inside every "per order" figure measured at a fixed rate, and all a quiet deployment pays.
+  console.log(`[bench] idle for ${idleSeconds} s`);
+  const { cpu: idleCpu } = await measureCpu(() => new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000)), () => idleSeconds);
 
   const result = {
     at: new Date().toISOString(),
@@ -52,6 +58,7 @@ async function main(): Promise<void> {
     timeToConfirmedSustained: sustained,
     timeToConfirmed: confirmation,
     contention: contended,
+    idleCpuPerSecond: idleCpu,
     memoryMiB: Object.fromEntries(services.map((service) => [service, { idle: idle[service], peak: peak[service] }])),
   };
   const directory = path.resolve(__dirname, '../../results');
@@ -80,6 +87,7 @@ function report(r: {
   timeToConfirmedSustained: Awaited<ReturnType<typeof timeToConfirmed>>;
   timeToConfirmed: Awaited<ReturnType<typeof timeToConfirmed>>;
   contention: Awaited<ReturnType<typeof contention>>;
+  idleCpuPerSecond: CpuCost;
   memoryMiB: Record<string, { idle: number | undefined; peak: number | undefined }>;
 }): string {
   const o = r.gatewayOverhead;
@@ -113,6 +121,7 @@ Prometheus by program):
 - direct read: ${cpuLines(o.direct.cpu)}
 - gateway read: ${cpuLines(o.gateway.cpu)}
 - order, whole saga: ${cpuLines(t.cpuPerOrder)}
+- idle, per second with nothing asked (${r.idleCpuPerSecond.total} ms in all, our services ${r.idleCpuPerSecond.services}): ${cpuLines(r.idleCpuPerSecond)}
 
 PostgreSQL statements (round trips) per unit and their execution time, per database (FerretDB's
 are the MongoDB side: each command is one or more, each write in a transaction of its own):
@@ -120,6 +129,7 @@ are the MongoDB side: each command is one or more, each write in a transaction o
 - direct read: ${statementLines(o.direct.cpu.postgres)}
 - gateway read: ${statementLines(o.gateway.cpu.postgres)}
 - order, whole saga: ${statementLines(t.cpuPerOrder.postgres)}
+- idle, per second: ${statementLines(r.idleCpuPerSecond.postgres)}
 
 | service | RSS idle (MiB) | RSS peak (MiB) | target |
 |---|---|---|---|
