@@ -24,7 +24,7 @@ export interface Metrics {
 }
 
 /** How often the event loop's delay is sampled for `nodejs_eventloop_lag_*`. */
-export const EVENT_LOOP_SAMPLE_MS = 100;
+const EVENT_LOOP_SAMPLE_MS = 100;
 
 export function createMetrics(service: string): Metrics {
   const registry = new Registry();
