@@ -153,12 +153,16 @@ if [ "${1:-}" = "tracing-saga" ]; then
   if ready; then echo "[bench] a stack is running at $gateway: stop it first (each side starts its own)" >&2; exit 1; fi
   scratch="$(mktemp -d)"
   bash "$ROOT/scripts/infra.sh" up
+  # Spans leave in batches every OTEL_BSP_SCHEDULE_DELAY: at .env's 5 s, one slice's export would
+  # be paid in the next slice (another setting's), so the traced stack exports every 0.5 s here.
+  export_delay="${OTEL_BSP_SCHEDULE_DELAY:-}"
   for stack in untraced traced untraced; do
-    if [ "$stack" = traced ]; then export TRACING=1 OTEL_TRACES_SAMPLER=parentbased_always_on; else export TRACING=0; fi
+    if [ "$stack" = traced ]; then export TRACING=1 OTEL_TRACES_SAMPLER=parentbased_always_on OTEL_BSP_SCHEDULE_DELAY="${BENCH_SAGA_EXPORT_DELAY_MS:-500}"; else export TRACING=0; fi
     start_stack
     node "$ROOT/bench/dist/src/tracing-saga.js" measure "$stack" "$scratch"
     stop_stack
     unset TRACING OTEL_TRACES_SAMPLER
+    export OTEL_BSP_SCHEDULE_DELAY="$export_delay"
   done
   node "$ROOT/bench/dist/src/tracing-saga.js" report "$scratch"
   rm -rf "$scratch"

@@ -17,7 +17,8 @@ import { versions } from './versions';
  * one in ten (10 %) or for none (unsampled), and every service downstream follows its parent
  * (`parentbased_*`, as `npm start` runs them). So the three settings are compared in the same
  * processes, minutes and heaps: one open loop at a fixed rate, its orders taking the settings in
- * turn, a slice each (A B C C B A), with the CPU of every process read at each slice's end. The
+ * turn, a slice each (A A B B C C A C B: each follows each once), with the CPU of every process
+ * read at each slice's end, and spans exported every 0.5 s rather than every 5. The
  * `tracing` mode cannot do that: its stacks restart per setting and differ by ±10–35 % between runs.
  * The gateway is left out: it starts every trace itself and ignores a caller's `traceparent`, on
  * purpose (any client could otherwise choose what is sampled); its one request span per order is
@@ -29,7 +30,7 @@ import { versions } from './versions';
  */
 const rate = Number(process.env['BENCH_TRACING_RATE'] ?? '50');
 const sliceMs = Number(process.env['BENCH_SAGA_SLICE_SECONDS'] ?? '5') * 1000;
-const rounds = Number(process.env['BENCH_ROUNDS'] ?? '6');
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? '4');
 const orderServiceUrl = process.env['ORDER_SERVICE_URL'] ?? `http://127.0.0.1:${process.env['ORDER_SERVICE_PORT'] ?? '3003'}`;
 
 /** The share of orders each setting samples. */
@@ -58,8 +59,12 @@ async function measure(stack: 'untraced' | 'traced', scratch: string): Promise<v
   const admin = await adminToken();
   const users = await freshUsers(8);
   const products = await Promise.all(Array.from({ length: 10 }, () => productWithStock(admin, 1_000_000)));
-  const order: Setting[] = stack === 'traced' ? ['unsampled', 'sampled-10', 'sampled-100', 'sampled-100', 'sampled-10', 'unsampled'] : Array<Setting>(6).fill('off');
-  const perSlice = Math.round((rate * sliceMs) / 1000);
+  // Each setting follows each setting (itself included) once per round, the last slice leading
+  // into the next round's first: what one slice leaves to the next falls on all settings alike.
+  const order: Setting[] =
+    stack === 'traced' ? ['unsampled', 'unsampled', 'sampled-10', 'sampled-10', 'sampled-100', 'sampled-100', 'unsampled', 'sampled-100', 'sampled-10'] : Array<Setting>(9).fill('off');
+  const perSlice = (rate * sliceMs) / 1000;
+  if (!Number.isInteger(perSlice)) throw new Error(`BENCH_TRACING_RATE × BENCH_SAGA_SLICE_SECONDS must be a whole number of orders (${perSlice})`);
   const settingOf = (sequence: number): Setting => order[Math.floor(sequence / perSlice) % order.length]!;
 
   /** One open loop whose orders take the settings in turn, a slice each; answers each order's status. */
@@ -68,13 +73,20 @@ async function measure(stack: 'untraced' | 'traced', scratch: string): Promise<v
       async (sequence) => {
         const setting = settingOf(sequence);
         const share = setting === 'off' ? 0 : settings[setting];
-        const answer = await fetch(`${orderServiceUrl}/orders`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${users[sequence % users.length]!.token}`, traceparent: traceparent(sampledAt(share, sequence)) },
-          body: JSON.stringify({ items: [{ productId: products[sequence % products.length], quantity: 1 }] }),
-        });
-        await answer.arrayBuffer();
-        return answer.status;
+        // Buyer and product stride past the sampled orders' period (every tenth at 10 %), so the
+        // sampled ones are not all one product's and half the buyers'.
+        const pick = sequence + Math.floor(sequence / 10);
+        try {
+          const answer = await fetch(`${orderServiceUrl}/orders`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${users[pick % users.length]!.token}`, traceparent: traceparent(sampledAt(share, sequence)) },
+            body: JSON.stringify({ items: [{ productId: products[pick % products.length], quantity: 1 }] }),
+          });
+          await answer.arrayBuffer();
+          return answer.status;
+        } catch {
+          return 0; // no answer: counted as not accepted
+        }
       },
       { ratePerSecond: rate, durationMs: slices * sliceMs },
     );
@@ -85,8 +97,8 @@ async function measure(stack: 'untraced' | 'traced', scratch: string): Promise<v
 
   // The load runs on without a pause, so no slice carries a drain's idle seconds; /proc is read at
   // each slice's end. An order's saga outlasts its slice by some milliseconds, so each slice holds a
-  // little of the one before it (from the other side of A B C C B A as often as not); one more
-  // slice after the measured ones takes the last one's tail.
+  // little of the one before it (the order above spreads that evenly); one more slice after the
+  // measured ones takes the last one's tail.
   const measured = rounds * order.length;
   const snapshots: Array<Record<string, number>> = [processCpu()];
   const started = performance.now();
@@ -112,12 +124,14 @@ async function measure(stack: 'untraced' | 'traced', scratch: string): Promise<v
   const failed = statuses.filter((status) => status !== 201).length;
   if (failed > 0) console.warn(`[bench] ${stack} stack: ${failed} orders not accepted`);
   const runs = readdirSync(scratch).length;
-  writeFileSync(path.join(scratch, `${String(runs).padStart(2, '0')}-${stack}.json`), `${JSON.stringify({ stack, at: new Date().toISOString(), failed, slices }, null, 2)}\n`);
+  writeFileSync(path.join(scratch, `${String(runs).padStart(2, '0')}-${stack}.json`), `${JSON.stringify({ stack, at: new Date().toISOString(), exportDelayMs: process.env['OTEL_BSP_SCHEDULE_DELAY'], failed, slices }, null, 2)}\n`);
 }
 
 interface Run {
   stack: string;
   at: string;
+  /** OTEL_BSP_SCHEDULE_DELAY of the stack the run measured. */
+  exportDelayMs?: string;
   slices: Slice[];
 }
 
@@ -146,14 +160,15 @@ function report(scratch: string): void {
   const unsampled = perOrder(traced.slices.filter((slice) => slice.setting === 'unsampled'));
   const fixed = (value: number) => value.toFixed(2);
   const change = (value: number, base: number) => `${value >= base ? '+' : ''}${((value / base - 1) * 100).toFixed(1)} %`;
-  const programs = Object.keys(columns[0]!.cost.perProgram).sort((a, b) => (columns[0]!.cost.perProgram[b] ?? 0) - (columns[0]!.cost.perProgram[a] ?? 0));
+  const programs = [...new Set(columns.flatMap(({ cost }) => Object.keys(cost.perProgram)))].sort((a, b) => (off.perProgram[b] ?? 0) - (off.perProgram[a] ?? 0));
   const row = (name: string, value: (cost: ReturnType<typeof perOrder>) => number, compare = false) =>
-    `| ${name} | ${columns.map(({ label, cost }) => (compare && !label.startsWith('off') ? `${fixed(value(cost))} (${change(value(cost), value(off))} vs off, ${change(value(cost), value(unsampled))} vs unsampled)` : fixed(value(cost)))).join(' | ')} |`;
+    `| ${name} | ${columns.map(({ label, cost }) => (compare && !label.startsWith('off') ? `${fixed(value(cost))} (${change(value(cost), value(off))} vs off${label === 'unsampled' ? '' : `, ${change(value(cost), value(unsampled))} vs unsampled`})` : fixed(value(cost)))).join(' | ')} |`;
   const at = new Date().toISOString();
   const markdown = `# Bench tracing-saga — ${at}
 
 Commit ${versions()['commit'] ?? '?'}; orders POSTed straight to order-service at ${rate}/s without a pause, the sampling setting
-changing every ${sliceMs / 1000} s; ${rounds} rounds per stack (traced stack: A B C C B A). CPU ms per order of each slice from /proc, every
+changing every ${sliceMs / 1000} s; ${rounds} rounds per stack (traced stack: A A B B C C A C B); spans exported every
+${traced.exportDelayMs ?? '?'} ms on the traced stack. CPU ms per order of each slice from /proc, every
 process on the machine; "off" is the two untraced stacks together.
 
 | CPU ms per order | ${columns.map(({ label }) => label).join(' | ')} |
