@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { CpuCost } from './process-cpu';
+import { perProgram, type CpuCost } from './process-cpu';
 
 /**
  * `npm run bench -- compare <revision>` / `-- tracing`: scripts/bench.sh runs run.js once per side
@@ -59,14 +59,7 @@ const table = measures.map(([name, pick]) => `| ${name} | ${labels.map((label) =
 
 /** Per process (labels without pids, instances of one service summed), median CPU ms per order. */
 function processMedians(label: string): Record<string, number> {
-  const perRun = sideRuns(label).map((run) => {
-    const summed: Record<string, number> = {};
-    for (const [name, ms] of Object.entries(run.orderThroughput.cpuPerOrder.perProcess)) {
-      const program = name.replace(/#\d+$/, '');
-      summed[program] = (summed[program] ?? 0) + ms;
-    }
-    return summed;
-  });
+  const perRun = sideRuns(label).map((run) => perProgram(run.orderThroughput.cpuPerOrder.perProcess));
   const programs = [...new Set(perRun.flatMap((summed) => Object.keys(summed)))];
   return Object.fromEntries(programs.map((program) => [program, median(perRun.map((summed) => summed[program] ?? 0))]));
 }

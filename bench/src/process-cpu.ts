@@ -74,6 +74,16 @@ export function cpuPerRequest(before: Record<string, number>, after: Record<stri
   return result;
 }
 
+/** CPU per process summed per program: a service's instances together, pids dropped. */
+export function perProgram(perProcess: Record<string, number>): Record<string, number> {
+  const summed: Record<string, number> = {};
+  for (const [label, ms] of Object.entries(perProcess)) {
+    const program = label.replace(/#\d+$/, '');
+    summed[program] = (summed[program] ?? 0) + ms;
+  }
+  return summed;
+}
+
 /** A measured stretch of work: CPU ms per unit (request or order) of each process, and in all. */
 export interface CpuCost {
   units: number;

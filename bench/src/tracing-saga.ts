@@ -3,8 +3,8 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openLoop } from './load';
 import { waitForNoPending } from './orders';
-import { cpuPerRequest, processCpu } from './process-cpu';
-import { adminToken, assertStackReady, freshUsers, productWithStock, waitForSagaIdle } from './stack';
+import { cpuPerRequest, perProgram, processCpu } from './process-cpu';
+import { adminToken, assertStackReady, freshUsers, productWithStock, services, waitForSagaIdle } from './stack';
 import { versions } from './versions';
 
 /**
@@ -43,8 +43,6 @@ interface Slice {
   /** CPU ms per order, per program (a service's instances summed). */
   perProgram: Record<string, number>;
 }
-
-const services = new Set(['api-gateway', 'user-service', 'product-service', 'order-service', 'inventory-service', 'notification-service']);
 
 /** A `traceparent` with a fresh trace and the given decision. */
 function traceparent(sampled: boolean): string {
@@ -114,12 +112,7 @@ async function measure(stack: 'untraced' | 'traced', scratch: string): Promise<v
   const slices: Slice[] = [];
   for (let index = 0; index < measured; index += 1) {
     const orders = statuses.slice(index * perSlice, (index + 1) * perSlice).filter((status) => status === 201).length;
-    const perProgram: Record<string, number> = {};
-    for (const [label, ms] of Object.entries(cpuPerRequest(snapshots[index]!, snapshots[index + 1]!, orders))) {
-      const program = label.replace(/#\d+$/, '');
-      perProgram[program] = (perProgram[program] ?? 0) + ms;
-    }
-    slices.push({ setting: order[index % order.length]!, orders, perProgram });
+    slices.push({ setting: order[index % order.length]!, orders, perProgram: perProgram(cpuPerRequest(snapshots[index]!, snapshots[index + 1]!, orders)) });
   }
   const failed = statuses.filter((status) => status !== 201).length;
   if (failed > 0) console.warn(`[bench] ${stack} stack: ${failed} orders not accepted`);
@@ -138,10 +131,10 @@ interface Run {
 /** CPU ms per order over all slices of a setting (weighted by orders), per program. */
 function perOrder(slices: Slice[]): { whole: number; services: number; perProgram: Record<string, number>; orders: number } {
   const orders = slices.reduce((sum, slice) => sum + slice.orders, 0);
-  const perProgram: Record<string, number> = {};
-  for (const slice of slices) for (const [program, ms] of Object.entries(slice.perProgram)) perProgram[program] = (perProgram[program] ?? 0) + (ms * slice.orders) / orders;
+  const weighted: Record<string, number> = {};
+  for (const slice of slices) for (const [program, ms] of Object.entries(slice.perProgram)) weighted[program] = (weighted[program] ?? 0) + (ms * slice.orders) / orders;
   const sum = (entries: Array<[string, number]>) => entries.reduce((total, [, ms]) => total + ms, 0);
-  return { whole: sum(Object.entries(perProgram)), services: sum(Object.entries(perProgram).filter(([program]) => services.has(program))), perProgram, orders };
+  return { whole: sum(Object.entries(weighted)), services: sum(Object.entries(weighted).filter(([program]) => (services as readonly string[]).includes(program))), perProgram: weighted, orders };
 }
 
 function report(scratch: string): void {

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cpuPerOrderAtRate, orderThroughput } from './orders';
-import type { CpuCost } from './process-cpu';
+import { perProgram, type CpuCost } from './process-cpu';
 import { adminToken, assertStackReady, freshUsers, waitForSagaIdle } from './stack';
 import { versions } from './versions';
 
@@ -57,16 +57,6 @@ function median(values: number[]): number {
   return round3(sorted.length % 2 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2);
 }
 
-/** Per process (instances of a service summed, pids dropped): CPU ms per order. */
-function perProgram(cost: CpuCost): Record<string, number> {
-  const summed: Record<string, number> = {};
-  for (const [name, ms] of Object.entries(cost.perProcess)) {
-    const program = name.replace(/#\d+$/, '');
-    summed[program] = (summed[program] ?? 0) + ms;
-  }
-  return summed;
-}
-
 function report(scratch: string): void {
   const runs = readdirSync(scratch)
     .filter((name) => name.endsWith('.json'))
@@ -101,8 +91,8 @@ function report(scratch: string): void {
     return `| ${name} | ${cells.join(' | ')} |`;
   });
 
-  const programs = [...new Set(runs.flatMap((run) => Object.keys(perProgram(run.fixedRate.cpu))))];
-  const programMedian = (label: string, program: string) => median(runs.filter((run) => run.label === label).map((run) => perProgram(run.fixedRate.cpu)[program] ?? 0));
+  const programs = [...new Set(runs.flatMap((run) => Object.keys(perProgram(run.fixedRate.cpu.perProcess))))];
+  const programMedian = (label: string, program: string) => median(runs.filter((run) => run.label === label).map((run) => perProgram(run.fixedRate.cpu.perProcess)[program] ?? 0));
   programs.sort((a, b) => programMedian('off', b) - programMedian('off', a));
   const programRows = programs.map((program) => `| ${program} | ${labels.map((label) => programMedian(label, program)).join(' | ')} |`);
 
