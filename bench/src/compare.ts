@@ -48,6 +48,7 @@ const measures: Array<[string, (run: Run) => number]> = [
   ['orders/s end to end', (r) => r.orderThroughput.endToEndPerSecond],
   ['CPU ms per order, whole saga', (r) => r.orderThroughput.cpuPerOrder.total],
   ['CPU ms per order, our services', (r) => r.orderThroughput.cpuPerOrder.services],
+  ['CPU ms per order, databases, broker and SMTP', (r) => r.orderThroughput.cpuPerOrder.stores],
   ['POST → CONFIRMED p99 ms at the sustained rate', (r) => r.timeToConfirmedSustained.msToFinal.p99],
   ['POST → CONFIRMED p99 ms at 100 orders/s', (r) => r.timeToConfirmed.msToFinal.p99],
   ['share of the 100 orders/s accepted', (r) => r.timeToConfirmed.accepted / r.timeToConfirmed.posted],

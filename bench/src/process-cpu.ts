@@ -84,6 +84,9 @@ export function perProgram(perProcess: Record<string, number>): Record<string, n
   return summed;
 }
 
+/** The labels of labelOf that are a database, the broker or the SMTP server. */
+const STORES = ['postgres', 'ferretdb', 'rabbitmq', 'smtp (maildev)'];
+
 /** A measured stretch of work: CPU ms per unit (request or order) of each process, and in all. */
 export interface CpuCost {
   units: number;
@@ -91,6 +94,11 @@ export interface CpuCost {
   total: number;
   /** Our service processes only (the rest is databases, broker, SMTP, trace and metric stores). */
   services: number;
+  /**
+   * The databases, the broker and the SMTP server (FerretDB and its PostgreSQL included): what a
+   * unit costs below our code, which no change to the services' JavaScript can take away.
+   */
+  stores: number;
   /** PostgreSQL's statements (round trips) and their time per unit, per database; FerretDB's included. */
   postgres?: StatementTotals;
 }
@@ -111,6 +119,7 @@ export async function measureCpu<T>(work: () => Promise<T>, units: (result: T) =
       perProcess,
       total: sum(Object.entries(perProcess)),
       services: sum(Object.entries(perProcess).filter(([label]) => label.includes('#'))),
+      stores: sum(Object.entries(perProcess).filter(([label]) => STORES.includes(label))),
       ...(statementsBefore && statementsAfter ? { postgres: statementsPerUnit(statementsBefore, statementsAfter, count) } : {}),
     },
   };
