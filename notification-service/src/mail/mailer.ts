@@ -1,3 +1,4 @@
+import net from 'node:net';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
@@ -57,6 +58,7 @@ export class Mailer {
       // one costs the TCP setup, greeting and EHLO every time.
       maxMessages: Infinity,
       ...SMTP_TIMEOUTS,
+      getSocket: connectWithoutNagle(config.SMTP_HOST, config.SMTP_PORT),
     });
     // A pooled connection that breaks while idle must not crash the process; the next send reconnects.
     this.transport.on('error', (error) => this.logger.warn({ err: error }, 'SMTP transport error'));
@@ -95,4 +97,34 @@ export class Mailer {
   close(): void {
     this.transport.close();
   }
+}
+
+type SocketCallback = (error: Error | null, socketOptions?: { connection: net.Socket }) => void;
+
+/**
+ * Opens each pooled SMTP connection with Nagle's algorithm off (TCP_NODELAY), which nodemailer
+ * leaves on. With it on, the message's last small write (the terminating ".") waited for the
+ * server's delayed ACK of the body: about 40 ms per e-mail on Linux, which capped a pool of five
+ * connections at ~100 e-mails/s however idle the CPU (measured against MailDev: 107 e-mails/s with
+ * it on, 800–935 with it off). nodemailer's `getSocket` hook takes the connected socket and does
+ * the rest as usual: greeting, STARTTLS when offered, timeouts, errors.
+ */
+function connectWithoutNagle(host: string, port: number): (options: unknown, callback: SocketCallback) => void {
+  return (_options, callback) => {
+    const socket = net.connect({ host, port, noDelay: true, timeout: SMTP_TIMEOUTS.connectionTimeout });
+    const fail = (error: Error): void => {
+      socket.destroy();
+      callback(error);
+    };
+    const timedOut = (): void => fail(Object.assign(new Error(`SMTP connection to ${host}:${port} timed out`), { code: 'ETIMEDOUT' }));
+    socket.once('error', fail);
+    socket.once('timeout', timedOut);
+    socket.once('connect', () => {
+      socket.off('error', fail);
+      socket.off('timeout', timedOut);
+      // nodemailer sets the socket's idle timeout itself.
+      socket.setTimeout(0);
+      callback(null, { connection: socket });
+    });
+  };
 }
