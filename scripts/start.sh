@@ -65,8 +65,8 @@ trap stop_all INT TERM EXIT
 # E-mails are work that can wait; an order's answer is not. When the machine runs out of CPU,
 # notification-service runs at a lower priority (nice 10), so the order path keeps its latency and
 # the e-mails catch up once the load passes — compose gives it a smaller cpu_shares for the same
-# reason. Measured at 100 orders/s on 2 cores (more than they sustain): POST → CONFIRMED p99 3.9 s
-# at equal priority, 0.4 s with it, and every queue empty sooner (bench/README.md).
+# reason. Measured at 100 orders/s on 2 cores (more than they sustain): POST → CONFIRMED p99
+# 1.1–6.7 s at equal priority, 0.4–0.9 s with it, and every queue empty sooner (bench/README.md).
 launch() {
   local service="$1" port_setting=("${@:2}") root="${SERVICES_ROOT:-$ROOT}" priority=()
   [ "$service" = notification-service ] && priority=(nice -n 10)

@@ -51,7 +51,7 @@ const measures: Array<[string, (run: Run) => number]> = [
   ['CPU ms per order, databases, broker and SMTP', (r) => r.orderThroughput.cpuPerOrder.stores],
   ['POST → CONFIRMED p99 ms at the sustained rate', (r) => r.timeToConfirmedSustained.msToFinal.p99],
   ['POST → CONFIRMED p99 ms at 100 orders/s', (r) => r.timeToConfirmed.msToFinal.p99],
-  ['ms every queue trails the last answer at 100 orders/s (the e-mails)', (r) => r.timeToConfirmed.msQueuesBehind],
+  ['ms until every queue is empty after the answers at 100 orders/s (mostly e-mails)', (r) => r.timeToConfirmed.msQueuesBehind],
   ['share of the 100 orders/s accepted', (r) => r.timeToConfirmed.accepted / r.timeToConfirmed.posted],
   ['contention: confirmed − stock (must be 0)', (r) => r.contention.confirmed - r.contention.stock],
 ];

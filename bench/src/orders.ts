@@ -108,7 +108,9 @@ export async function timeToConfirmed(admin: string, users: Array<{ token: strin
   );
   const accepted = posted.filter((order) => order.id);
   const result = await timesToFinal(admin, accepted, (index) => users[index]?.token ?? '', 120_000);
-  // What trails the answers: the e-mails (and anything else still queued), until every queue is empty.
+  // What trails the answers, mostly the e-mails: from the moment every order was seen answered until
+  // every queue is empty. 0.5 s means empty already (two quiet looks); the management API's
+  // statistics are refreshed every 5 s, which is as fine as this gets.
   const msQueuesBehind = await waitForSagaIdle();
   const statuses: Record<string, number> = {};
   for (const order of posted) statuses[String(order.status)] = (statuses[String(order.status)] ?? 0) + 1;
