@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { describe, it } from 'node:test';
 import { createLogger } from '@oip/platform';
 import { freePort } from '@oip/testkit';
@@ -34,6 +35,23 @@ describe('Mailer (SMTP pool)', () => {
       }
     } finally {
       mailer.close();
+    }
+  });
+
+  it('When the server accepts connections and closes them before its greeting, then every send fails instead of waiting for ever', async () => {
+    // What a proxy or load balancer without a backend does.
+    const server = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const mailer = new Mailer({ SMTP_HOST: '127.0.0.1', SMTP_PORT: (server.address() as net.AddressInfo).port, SMTP_FROM: 'shop@example.com' }, logger);
+    try {
+      for (let attempt = 1; attempt <= MAX_CONNECTIONS + 1; attempt += 1) {
+        const email = { to: 'ann@example.com', subject: `attempt ${attempt}`, text: 'hello', html: '<p>hello</p>', messageId: `<closed-${attempt}@test>` };
+        const outcome = await settle(mailer.send(email), 10_000);
+        assert.ok(outcome instanceof Error, `send ${attempt} of ${MAX_CONNECTIONS + 1}: ${String(outcome)}`);
+      }
+    } finally {
+      mailer.close();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });

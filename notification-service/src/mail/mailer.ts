@@ -48,7 +48,7 @@ export class Mailer {
     private readonly config: MailerConfig,
     private readonly logger: Logger,
   ) {
-    this.transport = nodemailer.createTransport({
+    const options: SMTPPool.Options & { maxRequeues: number } = {
       pool: true,
       host: config.SMTP_HOST,
       port: config.SMTP_PORT,
@@ -59,7 +59,13 @@ export class Mailer {
       maxMessages: Infinity,
       ...SMTP_TIMEOUTS,
       getSocket: connectWithoutNagle(config.SMTP_HOST, config.SMTP_PORT),
-    });
+      // A message whose connection closes under it goes once more on another, then fails (and its
+      // event is retried with backoff). nodemailer's default requeues it for ever: against a server
+      // that accepts and closes before its greeting (a proxy without a backend) the send never
+      // settled. (Not in @types/nodemailer.)
+      maxRequeues: 1,
+    };
+    this.transport = nodemailer.createTransport(options);
     // A pooled connection that breaks while idle must not crash the process; the next send reconnects.
     this.transport.on('error', (error) => this.logger.warn({ err: error }, 'SMTP transport error'));
   }
@@ -112,14 +118,16 @@ type SocketCallback = (error: Error | null, socketOptions?: { connection: net.So
  * handlers before any event can fire, and a refused or failed connect reaches it as the
  * connection's own error, which drops the connection from the pool. (Answering the hook with an
  * error instead leaves the half-made connection in the pool for good: after five refused connects
- * every later send hung.) Greeting, STARTTLS and the socket's idle timeout are nodemailer's as
- * usual; only a connect that hangs is ours to cut, at the connection timeout.
+ * every later send hung.) STARTTLS and the socket's idle timeout are nodemailer's as usual; its
+ * greeting timeout now starts while the socket is still connecting, so connect and greeting share
+ * those 10 s. A connect that hangs is ours to cut, at the same 10 s, so that no socket is left
+ * waiting for the kernel's own timeout (nodemailer reports it as ESOCKET, with our message).
  */
 function connectWithoutNagle(host: string, port: number): (options: unknown, callback: SocketCallback) => void {
   return (_options, callback) => {
     const socket = net.connect({ host, port, noDelay: true, keepAlive: true });
     const hung = setTimeout(() => {
-      if (socket.connecting) socket.destroy(Object.assign(new Error(`SMTP connection to ${host}:${port} timed out`), { code: 'ETIMEDOUT' }));
+      if (socket.connecting) socket.destroy(new Error(`SMTP connection to ${host}:${port} timed out`));
     }, SMTP_TIMEOUTS.connectionTimeout);
     hung.unref();
     socket.once('connect', () => clearTimeout(hung));
