@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { perProgram, type CpuCost } from './process-cpu';
+import { perProgram, readCpu, type CpuCost } from './process-cpu';
 
 /**
  * `npm run bench -- compare <revision>` / `-- tracing`: scripts/bench.sh runs run.js once per side
@@ -31,12 +31,6 @@ function median(values: number[]): number {
   const value = sorted.length % 2 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
   return Math.round(value * 1000) / 1000;
 }
-
-/** Product-service and the stores behind it: where a direct read's cost is spent. */
-const readCpu = (cost: CpuCost) =>
-  Object.entries(cost.perProcess)
-    .filter(([label]) => label.startsWith('product-service#') || label === 'ferretdb' || label === 'postgres')
-    .reduce((sum, [, ms]) => sum + ms, 0);
 
 const measures: Array<[string, (run: Run) => number]> = [
   ['product reads/s, direct', (r) => r.gatewayOverhead.direct.load.okPerSecond],

@@ -87,6 +87,12 @@ export function perProgram(perProcess: Record<string, number>): Record<string, n
 /** The labels of labelOf that are a database, the broker or the SMTP server. */
 const STORES = ['postgres', 'ferretdb', 'rabbitmq', 'smtp (maildev)'];
 
+/** A direct product read's cost where it is spent: product-service and the stores behind it. */
+export function readCpu(cost: CpuCost): number {
+  const spent = Object.entries(cost.perProcess).filter(([label]) => label.startsWith('product-service#') || label === 'ferretdb' || label === 'postgres');
+  return Math.round(spent.reduce((sum, [, ms]) => sum + ms, 0) * 1000) / 1000;
+}
+
 /** A measured stretch of work: CPU ms per unit (request or order) of each process, and in all. */
 export interface CpuCost {
   units: number;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gatewayOverhead } from './gateway-overhead';
 import { statementLines } from './pg-statements';
-import { cpuLines, measureCpu, type CpuCost } from './process-cpu';
+import { cpuLines, measureCpu, readCpu, type CpuCost } from './process-cpu';
 import { contention, orderThroughput, timeToConfirmed } from './orders';
 import { adminToken, assertStackReady, freshUsers, serviceRss, services, waitForSagaIdle } from './stack';
 import { versions } from './versions';
@@ -74,12 +74,6 @@ async function main(): Promise<void> {
 
 /** Milliseconds as seconds with one decimal. */
 const seconds1 = (ms: number): number => Math.round(ms / 100) / 10;
-
-/** A direct read's cost where it is spent: product-service and the stores behind it. */
-function readCpu(cost: CpuCost): number {
-  const spent = Object.entries(cost.perProcess).filter(([label]) => label.startsWith('product-service#') || ['ferretdb', 'postgres'].includes(label));
-  return Math.round(spent.reduce((sum, [, ms]) => sum + ms, 0) * 1000) / 1000;
-}
 
 function report(r: {
   at: string;
